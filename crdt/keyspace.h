@@ -1,0 +1,50 @@
+#pragma once
+// Keyspace: the replicated state of one region: every database's keys, and the vector of
+// what it has applied. Applying is idempotent (an op whose stamp the applied vector covers
+// is a duplicate) and the join of two keyspaces is a state merge, so a snapshot is merged
+// exactly like a stream of ops.
+//
+// Delivery contract (the replication layer keeps it; tests/crdt simulate it): ops of one
+// origin are applied in their origin's order, and an op is applied only after every op its
+// context covers. Under that contract "covered by the applied vector" means "applied here".
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "crdt/key_state.h"
+#include "crdt/op.h"
+#include "crdt/stamp_vector.h"
+
+namespace tern::crdt {
+
+class Keyspace {
+ public:
+  using Database = std::unordered_map<std::string, KeyState>;
+
+  explicit Keyspace(std::uint32_t databases = 16) : databases_(databases) {}
+
+  // Applies an op; returns false for a duplicate or an op naming a database out of range.
+  bool apply(const Op& op);
+  // State merge with another region's keyspace (snapshot transfer).
+  void join(const Keyspace& other);
+  // Drops tombstones and metadata that `stable` (what every region has applied, see
+  // crdt/README.md "Garbage collection") proves can never matter again.
+  void collect_garbage(const StampVector& stable);
+
+  [[nodiscard]] const StampVector& applied() const { return applied_; }
+  [[nodiscard]] const KeyState* find(std::uint32_t database, const std::string& key) const;
+  [[nodiscard]] const Database& database(std::uint32_t index) const { return databases_.at(index); }
+  [[nodiscard]] std::uint32_t database_count() const {
+    return static_cast<std::uint32_t>(databases_.size());
+  }
+  [[nodiscard]] std::uint64_t digest() const;
+  [[nodiscard]] std::size_t metadata_bytes() const;
+
+ private:
+  std::vector<Database> databases_;
+  StampVector applied_;
+};
+
+}  // namespace tern::crdt

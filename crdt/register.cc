@@ -1,0 +1,362 @@
+#include "crdt/register.h"
+
+#include <algorithm>
+
+#include "crdt/number_text.h"
+
+namespace tern::crdt {
+namespace {
+
+bool entry_order(const CounterEntry& a, const CounterEntry& b) {
+  if (a.region() != b.region()) return a.region() < b.region();
+  return a.group < b.group;
+}
+
+const CounterEntry* find_slot(std::span<const CounterEntry> entries, const CounterEntry& slot) {
+  for (const auto& e : entries) {
+    if (e.same_slot(slot)) return &e;
+  }
+  return nullptr;
+}
+
+bool has_stamp(const std::vector<Base>& bases, Stamp stamp) {
+  return std::any_of(bases.begin(), bases.end(), [&](const Base& b) { return b.stamp == stamp; });
+}
+
+}  // namespace
+
+Register::Register(const Register& other)
+    : stamp_(other.stamp_),
+      value_(other.value_),
+      detail_(other.detail_ ? std::make_unique<Detail>(*other.detail_) : nullptr) {}
+
+Register& Register::operator=(const Register& other) {
+  if (this != &other) {
+    stamp_ = other.stamp_;
+    value_ = other.value_;
+    detail_ = other.detail_ ? std::make_unique<Detail>(*other.detail_) : nullptr;
+  }
+  return *this;
+}
+
+Register::Detail& Register::unpack() {
+  if (!detail_) {
+    detail_ = std::make_unique<Detail>();
+    if (!stamp_.is_zero()) {
+      detail_->bases.push_back(Base{stamp_, false, std::move(value_), {}});
+    }
+    stamp_ = Stamp{};
+    value_.clear();
+  }
+  return *detail_;
+}
+
+void Register::repack() {
+  if (!detail_) return;
+  auto& d = *detail_;
+  if (!d.entries.empty() || d.bases.size() > 1) return;
+  if (d.bases.empty()) {
+    detail_.reset();
+    return;
+  }
+  Base& only = d.bases.front();
+  if (only.deleted || !only.observed.empty()) return;
+  stamp_ = only.stamp;
+  value_ = std::move(only.value);
+  detail_.reset();
+}
+
+void Register::assign(Stamp stamp, std::string value, std::vector<CounterEntry> observed,
+                      const StampVector& context) {
+  if (!detail_ && observed.empty() && (stamp_.is_zero() || context.covers(stamp_))) {
+    stamp_ = stamp;  // hot path: a plain SET over a plain value it had seen
+    value_ = std::move(value);
+    return;
+  }
+  auto& d = unpack();
+  std::erase_if(d.bases, [&](const Base& b) { return context.covers(b.stamp); });
+  d.bases.push_back(Base{stamp, false, std::move(value), std::move(observed)});
+  repack();
+}
+
+void Register::remove(Stamp stamp, std::vector<CounterEntry> observed, const StampVector& context) {
+  if (!detail_) {
+    if (!stamp_.is_zero() && context.covers(stamp_)) {
+      stamp_ = Stamp{};
+      value_.clear();
+    }
+    if (observed.empty()) return;
+  }
+  auto& d = unpack();
+  std::erase_if(d.bases, [&](const Base& b) { return context.covers(b.stamp); });
+  if (!observed.empty()) d.bases.push_back(Base{stamp, true, {}, std::move(observed)});
+  repack();
+}
+
+void Register::increment(const CounterEntry& entry) {
+  auto& d = unpack();
+  auto it = std::lower_bound(d.entries.begin(), d.entries.end(), entry, entry_order);
+  if (it != d.entries.end() && it->same_slot(entry)) {
+    if (entry.last > it->last) *it = entry;
+  } else {
+    d.entries.insert(it, entry);
+  }
+}
+
+void Register::kill_before(Stamp floor) {
+  if (!detail_) {
+    if (!stamp_.is_zero() && stamp_ < floor) {
+      stamp_ = Stamp{};
+      value_.clear();
+    }
+    return;
+  }
+  std::erase_if(detail_->bases, [&](const Base& b) { return b.stamp < floor; });
+  std::erase_if(detail_->entries, [&](const CounterEntry& e) { return e.last < floor; });
+  repack();
+}
+
+void Register::join(const Register& other, const StampVector& mine_seen,
+                    const StampVector& other_seen) {
+  Register incoming = other;
+  auto& theirs = incoming.unpack();
+  auto& d = unpack();
+  // Bases are immutable, so the same stamp means the same base.
+  std::vector<Base> bases;
+  for (auto& b : d.bases) {
+    if (has_stamp(theirs.bases, b.stamp) || !other_seen.covers(b.stamp)) bases.push_back(std::move(b));
+  }
+  for (auto& b : theirs.bases) {
+    if (!has_stamp(bases, b.stamp) && !mine_seen.covers(b.stamp)) bases.push_back(std::move(b));
+  }
+  std::vector<CounterEntry> entries;
+  for (const auto& e : d.entries) {
+    const CounterEntry* t = find_slot(theirs.entries, e);
+    if (t != nullptr) {
+      entries.push_back(t->last > e.last ? *t : e);
+    } else if (!other_seen.covers(e.last)) {
+      entries.push_back(e);
+    }
+  }
+  for (const auto& e : theirs.entries) {
+    if (find_slot(d.entries, e) == nullptr && !mine_seen.covers(e.last)) entries.push_back(e);
+  }
+  std::sort(entries.begin(), entries.end(), entry_order);
+  d.bases = std::move(bases);
+  d.entries = std::move(entries);
+  repack();
+}
+
+const Base* Register::pick_winner(const std::vector<Base>& bases) {
+  const Base* winner = nullptr;
+  for (const auto& b : bases) {
+    if (winner == nullptr) {
+      winner = &b;
+    } else if (winner->deleted != b.deleted) {
+      if (winner->deleted) winner = &b;  // add-wins: a SET beats a concurrent delete
+    } else if (b.stamp > winner->stamp) {
+      winner = &b;
+    }
+  }
+  return winner;
+}
+
+Register::Evaluation Register::evaluate(const Base* inline_base) const {
+  Evaluation out;
+  if (!detail_) {
+    out.winner = inline_base;
+    out.present = inline_base != nullptr;
+    return out;
+  }
+  out.winner = pick_winner(detail_->bases);
+  std::span<const CounterEntry> observed;
+  if (out.winner != nullptr) observed = out.winner->observed;
+  for (const auto& e : detail_->entries) {
+    const CounterEntry* seen = find_slot(observed, e);
+    if (seen != nullptr && e.last <= seen->last) continue;  // fully observed by the winner
+    out.present = true;
+    const std::uint64_t before = seen != nullptr ? static_cast<std::uint64_t>(seen->int_sum) : 0;
+    out.int_delta += static_cast<std::int64_t>(static_cast<std::uint64_t>(e.int_sum) - before);
+    const long double float_before = seen != nullptr ? seen->float_sum : 0.0L;
+    if (e.float_sum != float_before) out.float_touched = true;
+    out.float_delta += e.float_sum - float_before;
+    out.has_contributions = true;
+  }
+  if (out.winner != nullptr && !out.winner->deleted) out.present = true;
+  return out;
+}
+
+RegisterReading Register::read() const {
+  Base inline_base{stamp_, false, value_, {}};
+  const Evaluation ev = evaluate(stamp_.is_zero() ? nullptr : &inline_base);
+  RegisterReading out;
+  if (!ev.present) return out;
+  out.present = true;
+  const bool has_base_value = ev.winner != nullptr && !ev.winner->deleted;
+  const std::string_view base_text = has_base_value ? std::string_view(ev.winner->value) : "";
+  if (!ev.has_contributions || (ev.int_delta == 0 && !ev.float_touched)) {
+    out.text = has_base_value ? std::string(base_text) : "0";
+    return out;
+  }
+  if (!ev.float_touched) {
+    std::optional<std::int64_t> base = has_base_value ? parse_int64(base_text) : std::optional<std::int64_t>(0);
+    if (base) {
+      out.text = format_int128(static_cast<Int128>(*base) + ev.int_delta);
+      return out;
+    }
+  }
+  std::optional<long double> base = has_base_value ? parse_long_double(base_text) : std::optional<long double>(0.0L);
+  if (!base) {
+    out.text = std::string(base_text);  // a non-numeric base hides increments it did not see
+    return out;
+  }
+  const long double total = *base + static_cast<long double>(ev.int_delta) + ev.float_delta;
+  auto text = format_long_double(total);
+  out.text = text ? *text : std::string(base_text);
+  return out;
+}
+
+std::optional<long double> Register::number() const {
+  const RegisterReading r = read();
+  if (!r.present) return std::nullopt;
+  return parse_long_double(r.text);
+}
+
+Register::IntegerReading Register::integer() const {
+  const RegisterReading r = read();
+  IntegerReading out;
+  out.present = r.present;
+  if (!r.present) return out;
+  if (auto v = parse_int64(r.text)) {
+    out.is_integer = true;
+    out.value = *v;
+  }
+  return out;
+}
+
+Stamp Register::winner_stamp() const {
+  if (!detail_) return stamp_;
+  const Base* w = pick_winner(detail_->bases);
+  return w != nullptr ? w->stamp : Stamp{};
+}
+
+std::optional<CounterEntry> Register::entry(RegionId region, Stamp group) const {
+  if (!detail_) return std::nullopt;
+  for (const auto& e : detail_->entries) {
+    if (e.region() == region && e.group == group) return e;
+  }
+  return std::nullopt;
+}
+
+std::vector<CounterEntry> Register::entries() const {
+  if (!detail_) return {};
+  return detail_->entries;
+}
+
+Stamp Register::newest_live_stamp() const {
+  if (!detail_) return stamp_;
+  Stamp newest;
+  for (const auto& b : detail_->bases) {
+    if (!b.deleted) newest = std::max(newest, b.stamp);
+  }
+  for (const auto& e : detail_->entries) newest = std::max(newest, e.last);
+  return newest;
+}
+
+void Register::collect_garbage(const StampVector& stable) {
+  if (!detail_) return;
+  auto& d = *detail_;
+  const Base* winner = pick_winner(d.bases);
+  if (winner == nullptr) {
+    // Entries with no base at all are live increments; nothing here is garbage.
+    return;
+  }
+  const Stamp winner_stamp = winner->stamp;
+  const bool winner_stable = stable.covers(winner_stamp);
+  // 1. Entries the winner saw in full and every region has applied: no future operation can
+  //    un-observe them (every later op sees them, and anything killing the winner kills
+  //    them too, since they are older than it).
+  std::erase_if(d.entries, [&](const CounterEntry& e) {
+    const CounterEntry* seen = find_slot(winner->observed, e);
+    return seen != nullptr && e.last <= seen->last && stable.covers(e.last);
+  });
+  // 2. Stable bases older than the winner: every future write sees them, and a kill that
+  //    reaches them reaches the winner first.
+  std::vector<Base> kept;
+  kept.reserve(d.bases.size());
+  for (auto& b : d.bases) {
+    if (b.stamp == winner_stamp || !(stable.covers(b.stamp) && b.stamp < winner_stamp)) {
+      kept.push_back(std::move(b));
+    }
+  }
+  d.bases = std::move(kept);
+  Base* w = nullptr;
+  for (auto& b : d.bases) {
+    if (b.stamp == winner_stamp) w = &b;
+  }
+  if (winner_stable && w != nullptr) {
+    // 3. Observations of slots that no longer hold an entry can never matter again: any
+    //    future increment of a stable winner's era belongs to its group or a newer one.
+    std::erase_if(w->observed,
+                  [&](const CounterEntry& o) { return find_slot(d.entries, o) == nullptr; });
+    // 4. A stable delete that leaves nothing live: the register is gone everywhere.
+    if (w->deleted && d.entries.empty() && d.bases.size() == 1) {
+      detail_.reset();
+      return;
+    }
+  }
+  repack();
+}
+
+void Register::digest(Digest& digest) const {
+  // Canonical: bases by stamp, then entries by slot, every list length-prefixed, so a lone
+  // plain base hashes the same stored inline or in detail.
+  if (!detail_) {
+    digest.add_u64(stamp_.is_zero() ? 0 : 1);
+    if (!stamp_.is_zero()) {
+      digest.add_u64(stamp_.bits());
+      digest.add_bytes(value_);
+      digest.add_u64(0);
+      digest.add_u64(0);
+    }
+    digest.add_u64(0);
+    return;
+  }
+  std::vector<const Base*> bases;
+  for (const auto& b : detail_->bases) bases.push_back(&b);
+  std::sort(bases.begin(), bases.end(), [](const Base* a, const Base* b) { return a->stamp < b->stamp; });
+  const auto add_entry = [&](const CounterEntry& e) {
+    digest.add_u64(e.group.bits());
+    digest.add_u64(e.last.bits());
+    digest.add_u64(static_cast<std::uint64_t>(e.int_sum));
+    digest.add_long_double(e.float_sum);
+  };
+  digest.add_u64(bases.size());
+  for (const Base* b : bases) {
+    digest.add_u64(b->stamp.bits());
+    digest.add_bytes(b->value);
+    digest.add_u64(b->deleted ? 1 : 0);
+    std::vector<CounterEntry> observed = b->observed;
+    std::sort(observed.begin(), observed.end(), entry_order);
+    digest.add_u64(observed.size());
+    for (const auto& o : observed) add_entry(o);
+  }
+  digest.add_u64(detail_->entries.size());
+  for (const auto& e : detail_->entries) add_entry(e);
+}
+
+std::size_t Register::metadata_bytes() const {
+  // The inline stamp and the detail pointer; the value's own bytes are payload, not metadata.
+  std::size_t bytes = sizeof(stamp_) + sizeof(detail_);
+  if (detail_) {
+    bytes += sizeof(Detail);
+    bytes += detail_->entries.capacity() * sizeof(CounterEntry);
+    for (const auto& b : detail_->bases) {
+      bytes += sizeof(Base) - sizeof(std::string) + b.observed.capacity() * sizeof(CounterEntry);
+    }
+    bytes += (detail_->bases.capacity() - detail_->bases.size()) * sizeof(Base);
+  }
+  return bytes;
+}
+
+}  // namespace tern::crdt
