@@ -194,14 +194,10 @@ void KeyState::apply(const Op& op) {
     case OpKind::kIncrement:
     case OpKind::kIncrementFloat: {
       Register* reg = target_register(op.target, op.path, true);
-      CounterEntry entry{op.group, op.stamp, 0, 0};
-      if (auto prior = reg->entry(op.stamp.region(), op.group)) entry = *prior;
-      entry.last = op.stamp;
-      if (op.kind == OpKind::kIncrement) {
-        entry.int_sum = op.int_sum;
-      } else {
-        entry.float_sum = op.float_sum;
-      }
+      // The op carries the entry's whole state, so it applies alike wherever the entry's
+      // earlier versions were dropped (garbage collection, a replaced base).
+      const CounterEntry entry{op.group, op.first.is_zero() ? op.stamp : op.first, op.stamp,
+                               op.int_sum, op.float_sum};
       reg->increment(entry);
       break;
     }
@@ -338,10 +334,14 @@ void KeyState::collect_garbage(const StampVector& stable) {
         top_stamp = t.stamp;
       }
     }
+    const bool all_stable =
+        std::all_of(l.ttl.begin(), l.ttl.end(), [&](const TtlEntry& t) { return stable.covers(t.stamp); });
     std::erase_if(l.ttl, [&](const TtlEntry& t) {
       if (!stable.covers(t.stamp)) return false;
       if (t.stamp != top_stamp) return t.deadline_ms <= top;
-      return t.deadline_ms == kNoDeadline;
+      // The top PERSIST goes only with everything else: a concurrent deadline still in
+      // flight must keep losing to it.
+      return t.deadline_ms == kNoDeadline && all_stable;
     });
     // A stable kill mark: everything stamped before it has arrived and died; later writes
     // come from clocks that have passed it.
@@ -514,6 +514,27 @@ void KeyState::digest(Digest& digest) const {
   } else {
     digest.add_u64(0);
   }
+}
+
+std::string KeyState::describe() const {
+  std::string out = "string" + string_.describe();
+  if (collections_) {
+    std::vector<std::string> parts;
+    for (const auto& [f, reg] : collections_->hash) parts.push_back(" hash[" + f + "]" + reg.describe());
+    for (const auto& [m, reg] : collections_->sorted_set) parts.push_back(" zset[" + m + "]" + reg.describe());
+    for (const auto& m : set_members()) {
+      std::string stamps;
+      for (Stamp s : element_stamps(collections_->set, m)) stamps += " " + std::to_string(s.bits());
+      parts.push_back(" set[" + m + "]" + stamps);
+    }
+    std::sort(parts.begin(), parts.end());
+    for (const auto& p : parts) out += p;
+  }
+  if (lifetime_) {
+    for (const auto& t : lifetime_->ttl) out += " ttl(" + std::to_string(t.stamp.bits()) + "," + std::to_string(t.deadline_ms) + ")";
+    for (const auto& k : lifetime_->kills) out += " kill(" + std::to_string(k.stamp.bits()) + "," + std::to_string(k.deadline_ms) + ")";
+  }
+  return out;
 }
 
 std::size_t KeyState::metadata_bytes() const {

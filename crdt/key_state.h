@@ -84,6 +84,8 @@ class KeyState {
 
   void digest(Digest& digest) const;
   [[nodiscard]] std::size_t metadata_bytes() const;
+  // Every item, for test failure messages.
+  [[nodiscard]] std::string describe() const;
 
  private:
   struct Collections {

@@ -56,8 +56,10 @@ struct Op {
   std::string value;  // string or hash-field value
   double score = 0;   // kSortedSetAdd
   Stamp group;        // kIncrement, kIncrementFloat: the winner the origin incremented on
-  std::int64_t int_sum = 0;       // kIncrement: cumulative sum of (origin, group) after it
-  long double float_sum = 0;      // kIncrementFloat: likewise
+  Stamp first;        // kIncrement, kIncrementFloat: the entry's first increment (its slot)
+  // kIncrement, kIncrementFloat: the whole (origin, group) entry after the op, both sums.
+  std::int64_t int_sum = 0;
+  long double float_sum = 0;
   std::uint64_t deadline_ms = 0;  // kExpire, kExpired, kSetString with a TTL (0: none)
   bool keep_ttl = false;          // kSetString KEEPTTL
   std::vector<RegisterObservations> observed;  // kSetString, kHashSet, kRemoveRegister, ...

@@ -9,7 +9,8 @@ namespace {
 
 bool entry_order(const CounterEntry& a, const CounterEntry& b) {
   if (a.region() != b.region()) return a.region() < b.region();
-  return a.group < b.group;
+  if (a.group != b.group) return a.group < b.group;
+  return a.first < b.first;
 }
 
 const CounterEntry* find_slot(std::span<const CounterEntry> entries, const CounterEntry& slot) {
@@ -66,6 +67,20 @@ void Register::repack() {
   detail_.reset();
 }
 
+// A write that replaces a base has seen everything that base saw, so the increments the
+// replaced base had observed in full stay subtracted: they are dropped with it. (The writer's
+// own record of them may be gone: its region may already have garbage-collected them.)
+void Register::remove_covered_bases(Detail& d, const StampVector& context) {
+  for (const auto& b : d.bases) {
+    if (!context.covers(b.stamp) || b.observed.empty()) continue;
+    std::erase_if(d.entries, [&](const CounterEntry& e) {
+      const CounterEntry* seen = find_slot(b.observed, e);
+      return seen != nullptr && e.last <= seen->last;
+    });
+  }
+  std::erase_if(d.bases, [&](const Base& b) { return context.covers(b.stamp); });
+}
+
 void Register::assign(Stamp stamp, std::string value, std::vector<CounterEntry> observed,
                       const StampVector& context) {
   if (!detail_ && observed.empty() && (stamp_.is_zero() || context.covers(stamp_))) {
@@ -74,7 +89,7 @@ void Register::assign(Stamp stamp, std::string value, std::vector<CounterEntry> 
     return;
   }
   auto& d = unpack();
-  std::erase_if(d.bases, [&](const Base& b) { return context.covers(b.stamp); });
+  remove_covered_bases(d, context);
   d.bases.push_back(Base{stamp, false, std::move(value), std::move(observed)});
   repack();
 }
@@ -88,7 +103,7 @@ void Register::remove(Stamp stamp, std::vector<CounterEntry> observed, const Sta
     if (observed.empty()) return;
   }
   auto& d = unpack();
-  std::erase_if(d.bases, [&](const Base& b) { return context.covers(b.stamp); });
+  remove_covered_bases(d, context);
   if (!observed.empty()) d.bases.push_back(Base{stamp, true, {}, std::move(observed)});
   repack();
 }
@@ -242,10 +257,11 @@ Stamp Register::winner_stamp() const {
 
 std::optional<CounterEntry> Register::entry(RegionId region, Stamp group) const {
   if (!detail_) return std::nullopt;
+  std::optional<CounterEntry> newest;
   for (const auto& e : detail_->entries) {
-    if (e.region() == region && e.group == group) return e;
+    if (e.region() == region && e.group == group && (!newest || e.last > newest->last)) newest = e;
   }
-  return std::nullopt;
+  return newest;
 }
 
 std::vector<CounterEntry> Register::entries() const {
@@ -266,41 +282,24 @@ Stamp Register::newest_live_stamp() const {
 void Register::collect_garbage(const StampVector& stable) {
   if (!detail_) return;
   auto& d = *detail_;
-  const Base* winner = pick_winner(d.bases);
-  if (winner == nullptr) {
-    // Entries with no base at all are live increments; nothing here is garbage.
-    return;
-  }
-  const Stamp winner_stamp = winner->stamp;
-  const bool winner_stable = stable.covers(winner_stamp);
-  // 1. Entries the winner saw in full and every region has applied: no future operation can
-  //    un-observe them (every later op sees them, and anything killing the winner kills
-  //    them too, since they are older than it).
+  // Only the settled case is collected: one base, which every region has applied. Then no
+  // concurrent base can still arrive (all ops in flight were written after seeing it), so
+  // what it observed is observed for good. Registers with several live bases (concurrent
+  // writes) keep everything until a later write replaces them; see crdt/README.md.
+  if (d.bases.size() != 1 || !stable.covers(d.bases.front().stamp)) return;
+  Base& winner = d.bases.front();
+  // 1. Entries the winner saw in full, applied everywhere: they stay subtracted for good.
   std::erase_if(d.entries, [&](const CounterEntry& e) {
-    const CounterEntry* seen = find_slot(winner->observed, e);
+    const CounterEntry* seen = find_slot(winner.observed, e);
     return seen != nullptr && e.last <= seen->last && stable.covers(e.last);
   });
-  // 2. Stable bases older than the winner: every future write sees them, and a kill that
-  //    reaches them reaches the winner first.
-  std::vector<Base> kept;
-  kept.reserve(d.bases.size());
-  for (auto& b : d.bases) {
-    if (b.stamp == winner_stamp || !(stable.covers(b.stamp) && b.stamp < winner_stamp)) {
-      kept.push_back(std::move(b));
-    }
-  }
-  d.bases = std::move(kept);
-  Base* w = nullptr;
-  for (auto& b : d.bases) {
-    if (b.stamp == winner_stamp) w = &b;
-  }
-  if (winner_stable && w != nullptr) {
-    // 3. Observations of slots that no longer hold an entry can never matter again: any
-    //    future increment of a stable winner's era belongs to its group or a newer one.
-    std::erase_if(w->observed,
-                  [&](const CounterEntry& o) { return find_slot(d.entries, o) == nullptr; });
-    // 4. A stable delete that leaves nothing live: the register is gone everywhere.
-    if (w->deleted && d.entries.empty() && d.bases.size() == 1) {
+  // 2. Observations of slots that hold no entry any more: an increment written from now on
+  //    starts a new slot (its `first` differs), so they can never match again.
+  std::erase_if(winner.observed, [&](const CounterEntry& o) { return find_slot(d.entries, o) == nullptr; });
+  // 3. A delete that no longer subtracts anything says nothing.
+  if (winner.deleted && winner.observed.empty()) {
+    d.bases.clear();
+    if (d.entries.empty()) {
       detail_.reset();
       return;
     }
@@ -327,6 +326,7 @@ void Register::digest(Digest& digest) const {
   std::sort(bases.begin(), bases.end(), [](const Base* a, const Base* b) { return a->stamp < b->stamp; });
   const auto add_entry = [&](const CounterEntry& e) {
     digest.add_u64(e.group.bits());
+    digest.add_u64(e.first.bits());
     digest.add_u64(e.last.bits());
     digest.add_u64(static_cast<std::uint64_t>(e.int_sum));
     digest.add_long_double(e.float_sum);
@@ -343,6 +343,24 @@ void Register::digest(Digest& digest) const {
   }
   digest.add_u64(detail_->entries.size());
   for (const auto& e : detail_->entries) add_entry(e);
+}
+
+std::string Register::describe() const {
+  const auto entry_text = [](const CounterEntry& e) {
+    return "(r" + std::to_string(e.region().value) + " g" + std::to_string(e.group.bits()) + " first" +
+           std::to_string(e.first.bits()) + " last" +
+           std::to_string(e.last.bits()) + " i" + std::to_string(e.int_sum) + " f" +
+           std::to_string(static_cast<double>(e.float_sum)) + ")";
+  };
+  if (!detail_) return stamp_.is_zero() ? "{}" : "{base " + std::to_string(stamp_.bits()) + "=" + value_ + "}";
+  std::string out = "{";
+  for (const auto& b : detail_->bases) {
+    out += (b.deleted ? "del " : "base ") + std::to_string(b.stamp.bits()) + "=" + b.value + " obs[";
+    for (const auto& o : b.observed) out += entry_text(o);
+    out += "] ";
+  }
+  for (const auto& e : detail_->entries) out += "entry" + entry_text(e) + " ";
+  return out + "}";
 }
 
 std::size_t Register::metadata_bytes() const {

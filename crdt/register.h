@@ -34,13 +34,18 @@ namespace tern::crdt {
 
 struct CounterEntry {
   Stamp group;              // winner base its region saw when incrementing (zero: none)
+  Stamp first;              // the increment that started this entry (see "slot" below)
   Stamp last;               // latest increment; its region is the entry's region
   std::int64_t int_sum = 0;
   long double float_sum = 0;
 
   [[nodiscard]] RegionId region() const { return last.region(); }
+  // A slot is (region, group, first). `first` keeps a restarted entry apart from an old one
+  // with the same region and group: after garbage collection drops a stable delete, a region
+  // may increment in the same group again from zero, and an observation of the old entry
+  // that a slower replica still holds must not subtract from the new one.
   [[nodiscard]] bool same_slot(const CounterEntry& other) const {
-    return group == other.group && region() == other.region();
+    return group == other.group && first == other.first && region() == other.region();
   }
   bool operator==(const CounterEntry&) const = default;
 };
@@ -73,7 +78,7 @@ class Register {
   // Observed-remove. Bases `context` covers go; if the remover saw counter entries, a
   // delete base records them so those increments stay subtracted.
   void remove(Stamp stamp, std::vector<CounterEntry> observed, const StampVector& context);
-  // Cumulative counter state of one (region, group) slot; the later `last` wins.
+  // Cumulative counter state of one slot; the later `last` wins.
   void increment(const CounterEntry& entry);
   // Expiry: every item stamped before `floor` dies, seen or not.
   void kill_before(Stamp floor);
@@ -97,12 +102,15 @@ class Register {
   [[nodiscard]] IntegerReading integer() const;
   // The group an increment made now belongs to: the current winner's stamp.
   [[nodiscard]] Stamp winner_stamp() const;
+  // The newest entry of `region` in `group`: the one an increment made there continues.
   [[nodiscard]] std::optional<CounterEntry> entry(RegionId region, Stamp group) const;
   // Every counter entry, as a remover or writer records them in `observed`.
   [[nodiscard]] std::vector<CounterEntry> entries() const;
   [[nodiscard]] Stamp newest_live_stamp() const;
   void digest(Digest& digest) const;
   [[nodiscard]] std::size_t metadata_bytes() const;
+  // Every item, for test failure messages.
+  [[nodiscard]] std::string describe() const;
 
  private:
   struct Detail {
@@ -119,6 +127,7 @@ class Register {
   };
 
   Detail& unpack();
+  static void remove_covered_bases(Detail& d, const StampVector& context);
   void repack();
   [[nodiscard]] Evaluation evaluate(const Base* inline_base) const;
   [[nodiscard]] static const Base* pick_winner(const std::vector<Base>& bases);

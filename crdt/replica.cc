@@ -1,5 +1,6 @@
 #include "crdt/replica.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -113,7 +114,10 @@ Result<const KeyState*> Replica::prepare_typed_write(std::uint32_t db, const std
 
 void Replica::set(std::uint32_t db, const std::string& key, std::string value, SetTtl ttl,
                   std::uint64_t now_unix_ms) {
-  if (ttl.mode == SetTtl::Mode::kDeadline && ttl.deadline_ms <= now_unix_ms) {
+  // A deadline must lie after the write's own stamp, or expiry (which kills by stamp) could
+  // not reach it; the HLC may run ahead of this region's physical clock.
+  if (ttl.mode == SetTtl::Mode::kDeadline &&
+      ttl.deadline_ms <= std::max(now_unix_ms, clock_.last().unix_ms() + 1)) {
     del(db, key, now_unix_ms);  // Redis: a deadline already passed leaves no key
     return;
   }
@@ -147,12 +151,14 @@ Result<std::int64_t> Replica::add_integer(std::uint32_t db, const std::string& k
   op.path = path;
   const Register* raw = raw_register(keyspace_, db, key, target, path);
   op.group = raw != nullptr ? raw->winner_stamp() : Stamp{};
-  std::int64_t prior = 0;
+  CounterEntry prior;
   if (raw != nullptr) {
-    if (auto e = raw->entry(region(), op.group)) prior = e->int_sum;
+    if (auto e = raw->entry(region(), op.group)) prior = *e;
   }
   // Entry sums wrap modulo 2^64; only the difference between two readings is ever used.
-  op.int_sum = static_cast<std::int64_t>(static_cast<std::uint64_t>(prior) + static_cast<std::uint64_t>(delta));
+  op.int_sum = static_cast<std::int64_t>(static_cast<std::uint64_t>(prior.int_sum) + static_cast<std::uint64_t>(delta));
+  op.float_sum = prior.float_sum;
+  op.first = prior.first.is_zero() ? op.stamp : prior.first;
   commit(std::move(op));
   return current + delta;
 }
@@ -176,11 +182,13 @@ Result<long double> Replica::add_float(std::uint32_t db, const std::string& key,
   op.path = path;
   const Register* raw = raw_register(keyspace_, db, key, target, path);
   op.group = raw != nullptr ? raw->winner_stamp() : Stamp{};
-  long double prior = 0;
+  CounterEntry prior;
   if (raw != nullptr) {
-    if (auto e = raw->entry(region(), op.group)) prior = e->float_sum;
+    if (auto e = raw->entry(region(), op.group)) prior = *e;
   }
-  op.float_sum = prior + delta;
+  op.int_sum = prior.int_sum;
+  op.float_sum = prior.float_sum + delta;
+  op.first = prior.first.is_zero() ? op.stamp : prior.first;
   commit(std::move(op));
   const Register* after = find_register(keyspace_.find(db, key), target, path);
   auto n = after != nullptr ? after->number() : std::nullopt;
@@ -333,7 +341,7 @@ bool Replica::expire_at(std::uint32_t db, const std::string& key, std::uint64_t 
                         std::uint64_t now_unix_ms) {
   const KeyState* state = prepare_write(db, key, now_unix_ms);
   if (state == nullptr) return false;
-  if (deadline_ms <= now_unix_ms) return del(db, key, now_unix_ms);
+  if (deadline_ms <= std::max(now_unix_ms, clock_.last().unix_ms() + 1)) return del(db, key, now_unix_ms);
   Op op = new_op(OpKind::kExpire, db, key, now_unix_ms);
   op.deadline_ms = deadline_ms;
   commit(std::move(op));

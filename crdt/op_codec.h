@@ -1,0 +1,85 @@
+#pragma once
+// Conversion between Op (crdt/op.h) and its wire form, tern.wire.Op and tern.wire.OpBatch in
+// replication/proto/tern_ops.proto.
+//
+// Decoding reads bytes another region sent, so it treats them as hostile. It checks every
+// field that KeyState::apply and Keyspace::apply trust (a region id that indexes a vector, a
+// stamp that must be nonzero, a text that must be a number) and returns an Errc instead of an
+// Op that would misbehave there. It never asserts, and it allocates only in proportion to the
+// input: Protobuf has already parsed every repeated field it returns, so no count in the input
+// can make it reserve more than the bytes it was handed.
+//
+// What an op carries on the wire is what apply reads for its kind (the table is at the top of
+// op_codec.cc); a field its kind does not use is not sent and decodes as its default. A hash
+// set, sorted-set add or register removal carries only the observations of its own register,
+// since those are the only ones apply looks up. So an Op built the way Replica builds it comes
+// back field for field.
+//
+// A refusal must never hit an op that its origin has already applied: the origin would keep a
+// write every other region drops. The limits in CodecLimits are therefore limits on what a
+// region may write at all; the command layer refuses larger writes before they become ops.
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "crdt/op.h"
+#include "crdt/result.h"
+#include "crdt/stamp.h"
+#include "replication/proto/tern_ops.pb.h"
+
+namespace tern::crdt {
+
+// The highest OpBatch.schema_version this build reads and the one it writes.
+inline constexpr std::uint32_t kSchemaVersion = 1;
+// Databases a keyspace may have; a larger index is refused before it can size anything.
+inline constexpr std::uint32_t kMaxDatabases = 1U << 16;
+
+struct CodecLimits {
+  // Keys (and the keys inside a FLUSHDB's observations). Redis allows 512 MB keys, but a key
+  // is copied into every index and every op that names it; 1 MiB is far beyond any real key
+  // and keeps a hostile batch from multiplying one huge key across thousands of ops.
+  std::size_t max_key_bytes = std::size_t{1} << 20;
+  // String values, hash fields and values, set and sorted-set members: Redis's
+  // proto-max-bulk-len default, so any value a Redis client can write can replicate.
+  std::size_t max_value_bytes = std::size_t{512} << 20;
+  // Counter observations in one op, over all its registers and keys. A FLUSHDB lists every
+  // counter entry of its database; a million entries is about 30 MB on the wire and 48 MB
+  // decoded, the most one op may make a receiver hold.
+  std::size_t max_observations = 1'000'000;
+  // Entries of an op's context, and the bound on a batch's origin region. Never above
+  // kMaxRegions, which the 6 region bits of a stamp fix; a smaller value suits a deployment
+  // that knows its region count.
+  std::size_t max_regions = kMaxRegions;
+  // Ops in one batch; bounds the vector decode_batch returns independently of op size.
+  std::size_t max_ops_per_batch = 1'000'000;
+  // Encoded size of one batch. A batch must be able to hold one op carrying the largest value
+  // (512 MiB) with its key and observations, so this is 1 GiB, half of Protobuf's 2 GiB
+  // ceiling on one message. The sender fills batches far below it in normal operation.
+  std::size_t max_batch_bytes = std::size_t{1} << 30;
+};
+
+struct DecodedBatch {
+  RegionId origin;
+  std::uint64_t first_log_index = 0;
+  std::vector<Op> ops;
+};
+
+// Replaces `*out` with the wire form of `op`.
+void encode_op(const Op& op, wire::Op* out);
+// One op, checked field by field (see op_codec.cc for each refusal and its Errc). Does not
+// check the stamp's region against a batch origin; decode_batch does.
+Result<Op> decode_op(const wire::Op& in, const CodecLimits& limits = {});
+
+// A serialized OpBatch at kSchemaVersion. Every op's stamp must name `origin`, and the ops
+// are the origin's log entries first_log_index, first_log_index + 1, ...
+std::string encode_batch(RegionId origin, std::uint64_t first_log_index, std::span<const Op> ops);
+// Refuses, with the first failure found: a batch over max_batch_bytes (kTooLarge), bytes
+// that do not parse (kMalformed), a schema version of 0 or above kSchemaVersion
+// (kUnsupportedVersion), an origin at or above max_regions (kBadRegion), more than
+// max_ops_per_batch ops (kTooLarge), log indexes that would wrap (kMalformed), any op
+// decode_op refuses, and an op stamped by a region other than the origin (kBadRegion).
+Result<DecodedBatch> decode_batch(std::span<const std::byte> bytes, const CodecLimits& limits = {});
+
+}  // namespace tern::crdt
