@@ -149,6 +149,7 @@ Register* KeyState::target_register(RegisterTarget target, const std::string& pa
 
 void KeyState::remove_observed(Stamp stamp, const StampVector& context,
                                const std::vector<RegisterObservations>& observed) {
+  if (stamp < kill_floor()) return;  // stamped before a passed deadline: dead on arrival
   string_.remove(stamp, observed_for(observed, RegisterTarget::kString, ""), context);
   remove_collections_observed(stamp, context, observed);
   if (lifetime_) std::erase_if(lifetime_->ttl, [&](const TtlEntry& t) { return context.covers(t.stamp); });
@@ -169,11 +170,25 @@ void KeyState::remove_collections_observed(Stamp stamp, const StampVector& conte
     std::erase_if(c.sorted_set, [](const auto& kv) { return kv.second.empty(); });
     std::vector<std::string> members;
     for (const auto& [member, s] : c.set.newest) members.push_back(member);
-    for (const auto& member : members) {
+    for (auto& member : members) {
       auto stamps = element_stamps(c.set, member);
       std::erase_if(stamps, [&](Stamp s) { return context.covers(s); });
       store_element(c.set, member, std::move(stamps));
     }
+  }
+  record_observations_of_absent_registers(stamp, context, observed);
+}
+
+// An observation of a register this replica no longer holds (its entries were killed by an
+// expiry that arrived first) is still recorded as a delete base, so the result does not
+// depend on which of the two arrived first.
+void KeyState::record_observations_of_absent_registers(Stamp stamp, const StampVector& context,
+                                                       const std::vector<RegisterObservations>& observed) {
+  for (const auto& o : observed) {
+    if (o.target == RegisterTarget::kString || o.entries.empty()) continue;
+    auto& map = o.target == RegisterTarget::kHashField ? collections().hash : collections().sorted_set;
+    if (map.find(o.path) != map.end()) continue;
+    map[o.path].remove(stamp, o.entries, context);
   }
   drop_empty_parts();
 }
@@ -212,7 +227,10 @@ void KeyState::apply(const Op& op) {
           observed_for(op.observed, RegisterTarget::kSortedSetMember, op.path), op.context);
       break;
     case OpKind::kRemoveRegister: {
-      Register* reg = target_register(op.target, op.path, false);
+      // Created if absent when the remover saw counters: see
+      // record_observations_of_absent_registers.
+      const bool observed_counters = !observed_for(op.observed, op.target, op.path).empty();
+      Register* reg = target_register(op.target, op.path, observed_counters);
       if (reg == nullptr) break;
       reg->remove(op.stamp, observed_for(op.observed, op.target, op.path), op.context);
       if (reg->empty() && op.target != RegisterTarget::kString) {

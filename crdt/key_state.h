@@ -102,6 +102,8 @@ class KeyState {
   Lifetime& lifetime();
   void remove_collections_observed(Stamp stamp, const StampVector& context,
                                    const std::vector<RegisterObservations>& observed);
+  void record_observations_of_absent_registers(Stamp stamp, const StampVector& context,
+                                               const std::vector<RegisterObservations>& observed);
   void drop_empty_parts();
   [[nodiscard]] Stamp kill_floor() const;
   void kill_before(Stamp floor);

@@ -11,6 +11,9 @@ bool Keyspace::apply(const Op& op) {
     std::unordered_map<std::string, const std::vector<RegisterObservations>*> observed;
     for (const auto& k : op.flush_observed) observed[k.key] = &k.registers;
     static const std::vector<RegisterObservations> kNone;
+    // Keys the flush saw counters of are visited even if gone here (killed by an expiry
+    // that arrived first), so the outcome does not depend on arrival order.
+    for (const auto& k : op.flush_observed) db.try_emplace(k.key);
     for (auto& [key, state] : db) {
       auto it = observed.find(key);
       state.remove_observed(op.stamp, op.context, it != observed.end() ? *it->second : kNone);

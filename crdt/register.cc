@@ -354,7 +354,10 @@ std::string Register::describe() const {
   };
   if (!detail_) return stamp_.is_zero() ? "{}" : "{base " + std::to_string(stamp_.bits()) + "=" + value_ + "}";
   std::string out = "{";
-  for (const auto& b : detail_->bases) {
+  std::vector<Base> bases = detail_->bases;
+  std::sort(bases.begin(), bases.end(), [](const Base& x, const Base& y) { return x.stamp < y.stamp; });
+  for (auto& b : bases) {
+    std::sort(b.observed.begin(), b.observed.end(), entry_order);
     out += (b.deleted ? "del " : "base ") + std::to_string(b.stamp.bits()) + "=" + b.value + " obs[";
     for (const auto& o : b.observed) out += entry_text(o);
     out += "] ";
