@@ -1,25 +1,35 @@
 // tern_crdt_bench: the cost every region pays for every remote write, per op kind.
 //
-// For each op kind a source Replica (region 1) turns Redis-level commands into Ops, which are
-// collected through take_outbox() in batches. The benchmark then times Keyspace::apply of
-// those Ops on a fresh receiving Keyspace (steady_clock, `--repeats` times, a fresh receiver
-// each time) and reports the median ns per op. Ops a kind needs but that are not of that kind
-// (the SETs that create the keys a DEL deletes, the SADDs an SREM removes) are applied
-// untimed, in the same stream order. After the last repeat the receiver reports
-// Keyspace::metadata_bytes() before and after collect_garbage(stable = its applied vector).
+// For each op kind a source (region 1) turns Redis-level commands into Ops, collected through
+// take_outbox() in batches. The benchmark then times Keyspace::apply of those Ops on a fresh
+// receiving Keyspace (steady_clock, `--repeats` times, a fresh receiver each time) and reports
+// the median ns per op. Ops a kind needs that are not of that kind (the SETs that create the
+// keys a DEL deletes, the SADDs whose members an SREM removes) are applied untimed, in stream
+// order. After the last repeat the receiver reports Keyspace::metadata_bytes() before and after
+// collect_garbage(stable = its own applied vector).
+//
+// The source is a Replica for SET, INCR, INCRBYFLOAT, DEL and EXPIRE. Collection commands at a
+// Replica cost O(elements of the key) or more at the origin (KeyState::type() reads every
+// field/member; SREM counts the members with set_members(), a sorted copy), so a million of
+// them over 1,000 keys would take many minutes to generate. By default HSET, HINCRBY, SADD,
+// SREM, ZADD and ZINCRBY ops therefore come from `Mirror`, which builds each Op exactly as
+// Replica's command does (same clock, context, group, sums, observations) without those
+// origin-side checks; every run first generates a 20,000-command version of each of those
+// workloads both ways and requires the two op streams to be equal field by field.
+// `--generate replica` makes every op through Replica instead (slow, same ops).
 //
 // Output, one line per op kind:
 //   crdt: op=<NAME> ns_per_op=<median> meta_bytes=<after GC> meta_bytes_before_gc=<..> keys=<..>
-// plus comment lines starting with '#'. Diagnostics (origin command cost, peak RSS) go to
-// stderr.
+// plus comment lines starting with '#'. Diagnostics (origin command cost, samples, peak RSS)
+// go to stderr.
 //
-// Usage: tern_crdt_bench [--ops N] [--repeats R] [--only NAME[,NAME...]]
+// Usage: tern_crdt_bench [--ops N] [--repeats R] [--only NAME[,NAME...]] [--string-keys N]
+//                        [--generate mirror|replica]
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <fstream>
 #include <memory>
 #include <numeric>
@@ -27,30 +37,41 @@
 #include <string>
 #include <vector>
 
+#include "crdt/hybrid_logical_clock.h"
 #include "crdt/keyspace.h"
 #include "crdt/op.h"
 #include "crdt/replica.h"
 
 namespace {
 
+using tern::crdt::CounterEntry;
+using tern::crdt::HybridLogicalClock;
 using tern::crdt::Keyspace;
 using tern::crdt::Op;
 using tern::crdt::OpKind;
 using tern::crdt::RegionId;
+using tern::crdt::Register;
+using tern::crdt::RegisterObservations;
+using tern::crdt::RegisterTarget;
 using tern::crdt::Replica;
 using tern::crdt::SetTtl;
+using tern::crdt::Stamp;
 using SteadyClock = std::chrono::steady_clock;
 
 constexpr std::uint32_t kDb = 0;
+constexpr RegionId kSourceRegion{1};
 constexpr std::uint64_t kSeed = 0x7465726e'63726474ULL;  // "terncrdt"
 constexpr std::uint64_t kStartUnixMs = 1'800'000'000'000ULL;
-constexpr std::uint64_t kOpsPerMillisecond = 100;  // the simulated clock's pace
-constexpr std::size_t kStringKeys = 100'000;       // SET, INCR, INCRBYFLOAT, DEL, EXPIRE
-constexpr std::size_t kCollectionKeys = 1'000;     // HSET, HINCRBY, SADD, SREM, ZADD, ZINCRBY
-constexpr std::size_t kMembersPerKey = 1'000;      // field/member population per collection key
-constexpr std::size_t kDrainEvery = 10'000;        // commands between take_outbox() calls
+constexpr std::uint64_t kCommandsPerMillisecond = 100;  // the simulated clock's pace
+constexpr std::size_t kCollectionKeys = 1'000;          // HSET HINCRBY SADD SREM ZADD ZINCRBY
+constexpr std::size_t kMembersPerKey = 1'000;  // field/member population per key (HSET HINCRBY ZADD ZINCRBY)
+constexpr std::size_t kDrainEvery = 10'000;    // commands between take_outbox() calls
+constexpr std::size_t kValidationOps = 20'000;
+
+std::size_t g_string_keys = 100'000;  // SET INCR INCRBYFLOAT DEL EXPIRE; --string-keys
 
 [[noreturn]] void die(const std::string& message) {
+  std::fflush(stdout);
   std::fprintf(stderr, "tern_crdt_bench: %s\n", message.c_str());
   std::exit(1);
 }
@@ -62,19 +83,154 @@ std::string name16(const char* tag, std::uint64_t index) {
   return std::string(buffer, 16);
 }
 
-// The simulated physical clock: starts at kStartUnixMs, advances 1 ms every 100 commands.
-class SimClock {
- public:
-  std::uint64_t tick() {
-    if (++commands_ % kOpsPerMillisecond == 0) ++now_;
-    return now_;
+std::string value16(std::uint64_t i) { return name16("val", i); }
+
+template <typename T>
+void check(const tern::crdt::Result<T>& result, const char* what) {
+  if (!result.ok()) {
+    die(std::string(what) + " failed at the source: " + std::string(tern::crdt::errc_message(result.error())));
   }
-  [[nodiscard]] std::uint64_t now() const { return now_; }
+}
+
+// --- sources -------------------------------------------------------------------------------
+
+// The collection commands the workloads issue, through a real Replica.
+class ReplicaSource {
+ public:
+  static constexpr const char* kName = "replica";
+  Replica& replica() { return replica_; }
+  std::vector<Op> take_outbox() { return replica_.take_outbox(); }
+
+  void hset(const std::string& key, const std::string& field, std::string value, std::uint64_t now) {
+    check(replica_.hset(kDb, key, field, std::move(value), now), "HSET");
+  }
+  void hincr_by(const std::string& key, const std::string& field, std::int64_t delta, std::uint64_t now) {
+    check(replica_.hincr_by(kDb, key, field, delta, now), "HINCRBY");
+  }
+  bool sadd(const std::string& key, const std::string& member, std::uint64_t now) {
+    auto added = replica_.sadd(kDb, key, member, now);
+    check(added, "SADD");
+    return added.value();
+  }
+  bool srem(const std::string& key, const std::string& member, std::uint64_t now) {
+    auto removed = replica_.srem(kDb, key, member, now);
+    check(removed, "SREM");
+    return removed.value();
+  }
+  void zadd(const std::string& key, const std::string& member, double score, std::uint64_t now) {
+    check(replica_.zadd(kDb, key, member, score, now), "ZADD");
+  }
+  void zincr_by(const std::string& key, const std::string& member, double delta, std::uint64_t now) {
+    check(replica_.zincr_by(kDb, key, member, delta, now), "ZINCRBY");
+  }
 
  private:
-  std::uint64_t now_ = kStartUnixMs;
-  std::uint64_t commands_ = 0;
+  Replica replica_{kSourceRegion};
 };
+
+// The same commands, building each Op as Replica's command does (crdt/replica.cc: new_op,
+// commit, add_integer, add_float, hset, sadd, srem/remove_from_collection, zadd) minus the
+// origin-side checks that cannot fire in these workloads (no TTLs, no type conflicts, no
+// overflow) and that cost O(elements) there. main() checks the ops equal Replica's.
+class Mirror {
+ public:
+  static constexpr const char* kName = "mirror";
+  std::vector<Op> take_outbox() {
+    std::vector<Op> out;
+    out.swap(outbox_);
+    return out;
+  }
+
+  void hset(const std::string& key, const std::string& field, std::string value, std::uint64_t now) {
+    Op op = new_op(OpKind::kHashSet, key, now);
+    op.path = field;
+    op.value = std::move(value);
+    if (const Register* raw = stored(key, RegisterTarget::kHashField, field)) {
+      if (auto e = raw->entries(); !e.empty()) op.observed.push_back({RegisterTarget::kHashField, field, std::move(e)});
+    }
+    commit(std::move(op));
+  }
+  void hincr_by(const std::string& key, const std::string& field, std::int64_t delta, std::uint64_t now) {
+    Op op = new_op(OpKind::kIncrement, key, now);
+    op.target = RegisterTarget::kHashField;
+    op.path = field;
+    const Register* raw = stored(key, RegisterTarget::kHashField, field);
+    op.group = raw != nullptr ? raw->winner_stamp() : Stamp{};
+    std::int64_t prior = 0;
+    if (raw != nullptr) {
+      if (auto e = raw->entry(kSourceRegion, op.group)) prior = e->int_sum;
+    }
+    op.int_sum = static_cast<std::int64_t>(static_cast<std::uint64_t>(prior) + static_cast<std::uint64_t>(delta));
+    commit(std::move(op));
+  }
+  bool sadd(const std::string& key, const std::string& member, std::uint64_t now) {
+    const auto* state = keyspace_.find(kDb, key);
+    if (state != nullptr && state->set_contains(member)) return false;
+    Op op = new_op(OpKind::kSetAdd, key, now);
+    op.path = member;
+    commit(std::move(op));
+    return true;
+  }
+  // The workloads never remove a set's last member (Replica ships that one as a DEL).
+  bool srem(const std::string& key, const std::string& member, std::uint64_t now) {
+    const auto* state = keyspace_.find(kDb, key);
+    if (state == nullptr || !state->set_contains(member)) return false;
+    Op op = new_op(OpKind::kSetRemove, key, now);
+    op.target = RegisterTarget::kString;
+    op.path = member;
+    commit(std::move(op));
+    return true;
+  }
+  void zadd(const std::string& key, const std::string& member, double score, std::uint64_t now) {
+    Op op = new_op(OpKind::kSortedSetAdd, key, now);
+    op.path = member;
+    op.score = score;
+    if (const Register* raw = stored(key, RegisterTarget::kSortedSetMember, member)) {
+      if (auto e = raw->entries(); !e.empty()) {
+        op.observed.push_back({RegisterTarget::kSortedSetMember, member, std::move(e)});
+      }
+    }
+    commit(std::move(op));
+  }
+  void zincr_by(const std::string& key, const std::string& member, double delta, std::uint64_t now) {
+    Op op = new_op(OpKind::kIncrementFloat, key, now);
+    op.target = RegisterTarget::kSortedSetMember;
+    op.path = member;
+    const Register* raw = stored(key, RegisterTarget::kSortedSetMember, member);
+    op.group = raw != nullptr ? raw->winner_stamp() : Stamp{};
+    long double prior = 0;
+    if (raw != nullptr) {
+      if (auto e = raw->entry(kSourceRegion, op.group)) prior = e->float_sum;
+    }
+    op.float_sum = prior + static_cast<long double>(delta);
+    commit(std::move(op));
+  }
+
+ private:
+  Op new_op(OpKind kind, const std::string& key, std::uint64_t now) {
+    Op op;
+    op.kind = kind;
+    op.database = kDb;
+    op.key = key;
+    op.stamp = clock_.now(now);
+    op.context = keyspace_.applied();
+    return op;
+  }
+  void commit(Op op) {
+    keyspace_.apply(op);
+    outbox_.push_back(std::move(op));
+  }
+  const Register* stored(const std::string& key, RegisterTarget target, const std::string& path) const {
+    const auto* state = keyspace_.find(kDb, key);
+    return state != nullptr ? state->stored_register(target, path) : nullptr;
+  }
+
+  HybridLogicalClock clock_{kSourceRegion, 500};  // Replica's default max skew
+  Keyspace keyspace_{16};                          // Replica's default database count
+  std::vector<Op> outbox_;
+};
+
+// --- workloads -----------------------------------------------------------------------------
 
 struct Phase {
   std::vector<Op> ops;
@@ -88,58 +244,57 @@ struct Workload {
   OpKind kind = OpKind::kSetString;  // every timed op must be of this kind
   Unit unit = Unit::kKey;
   std::vector<Phase> phases;
-  double origin_seconds = 0;  // time the source spent in its commands (timed phases only)
+  double origin_seconds = 0;  // time the source spent making the timed phases' ops
 };
 
-// The source region: a Replica, its simulated clock, and the ops it has shipped so far.
-class Source {
+// Drives a source: the simulated physical clock (starts at kStartUnixMs, +1 ms every 100
+// commands), and the phases the shipped ops are collected into.
+template <typename S>
+class Driver {
  public:
-  Source() : replica_(RegionId{1}) {}
+  explicit Driver(Workload& workload) : workload_(workload) {}
 
-  Replica& replica() { return replica_; }
-  std::uint64_t tick() { return clock_.tick(); }
-  std::uint64_t now() const { return clock_.now(); }
+  S& source() { return source_; }
+  std::uint64_t tick() {
+    if (++commands_ % kCommandsPerMillisecond == 0) ++now_;
+    return now_;
+  }
 
-  // Starts a phase; the commands issued until end_phase() are its ops.
   void begin_phase(bool timed) {
     phase_ = Phase{};
     phase_.timed = timed;
     since_drain_ = 0;
     started_ = SteadyClock::now();
   }
-  // Call after every command: drains the outbox every kDrainEvery commands.
+  // After every command: drains the outbox every kDrainEvery commands.
   void issued() {
     if (++since_drain_ >= kDrainEvery) drain();
   }
-  Phase end_phase(Workload& workload) {
+  void end_phase() {
     drain();
     if (phase_.timed) {
-      workload.origin_seconds += std::chrono::duration<double>(SteadyClock::now() - started_).count();
+      workload_.origin_seconds += std::chrono::duration<double>(SteadyClock::now() - started_).count();
     }
     phase_.ops.shrink_to_fit();
-    return std::move(phase_);
+    workload_.phases.push_back(std::move(phase_));
   }
 
  private:
   void drain() {
-    auto batch = replica_.take_outbox();
+    auto batch = source_.take_outbox();
     phase_.ops.insert(phase_.ops.end(), std::make_move_iterator(batch.begin()),
                       std::make_move_iterator(batch.end()));
     since_drain_ = 0;
   }
 
-  Replica replica_;
-  SimClock clock_;
+  Workload& workload_;
+  S source_;
   Phase phase_;
+  std::uint64_t now_ = kStartUnixMs;
+  std::uint64_t commands_ = 0;
   std::size_t since_drain_ = 0;
   SteadyClock::time_point started_;
 };
-
-template <typename T>
-void check(const tern::crdt::Result<T>& result, const char* what) {
-  if (!result.ok()) die(std::string(what) + " failed at the source: " +
-                        std::string(tern::crdt::errc_message(result.error())));
-}
 
 std::vector<std::size_t> shuffled(std::size_t n, std::mt19937_64& rng) {
   std::vector<std::size_t> out(n);
@@ -148,200 +303,253 @@ std::vector<std::size_t> shuffled(std::size_t n, std::mt19937_64& rng) {
   return out;
 }
 
-std::string value16(std::uint64_t i) { return name16("val", i); }
+std::uint64_t seed_for(const std::string& name) {
+  std::uint64_t h = kSeed;
+  for (char c : name) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
+  return h;
+}
 
-// --- workloads -----------------------------------------------------------------------------
-
-// SET, INCR, INCRBYFLOAT: `ops` commands on keys drawn uniformly from kStringKeys.
+// SET, INCR, INCRBYFLOAT: `ops` commands on keys drawn uniformly from g_string_keys.
 template <typename Command>
-Workload uniform_string_workload(const char* name, OpKind kind, std::size_t ops, Command command) {
+Workload uniform_string_workload(const std::string& name, OpKind kind, std::size_t ops, Command command) {
   Workload w{name, kind, Unit::kKey, {}, 0};
-  Source source;
-  std::mt19937_64 rng(kSeed ^ std::hash<std::string>{}(name));
-  std::uniform_int_distribution<std::size_t> pick(0, kStringKeys - 1);
-  source.begin_phase(true);
+  Driver<ReplicaSource> d(w);
+  std::mt19937_64 rng(seed_for(name));
+  std::uniform_int_distribution<std::size_t> pick(0, g_string_keys - 1);
+  d.begin_phase(true);
   for (std::size_t i = 0; i < ops; ++i) {
-    command(source.replica(), name16("key", pick(rng)), i, source.tick());
-    source.issued();
+    command(d.source().replica(), name16("key", pick(rng)), i, d.tick());
+    d.issued();
   }
-  w.phases.push_back(source.end_phase(w));
+  d.end_phase();
   return w;
 }
 
-// DEL: rounds of (untimed) SET of up to kStringKeys keys, then (timed) DEL of each of them in
+// DEL: rounds of (untimed) SET of up to g_string_keys keys, then (timed) DEL of each of them in
 // another order, until `ops` DELs; every round leaves the keyspace empty again.
 Workload del_workload(std::size_t ops) {
   Workload w{"DEL", OpKind::kDelete, Unit::kKey, {}, 0};
-  Source source;
-  std::mt19937_64 rng(kSeed ^ 0xde1);
+  Driver<ReplicaSource> d(w);
+  std::mt19937_64 rng(seed_for(w.name));
   for (std::size_t done = 0; done < ops;) {
-    const std::size_t round = std::min(kStringKeys, ops - done);
-    auto keys = shuffled(kStringKeys, rng);
+    const std::size_t round = std::min(g_string_keys, ops - done);
+    auto keys = shuffled(g_string_keys, rng);
     keys.resize(round);
-    source.begin_phase(false);
+    d.begin_phase(false);
     for (std::size_t k : keys) {
-      source.replica().set(kDb, name16("key", k), value16(k), SetTtl{}, source.tick());
-      source.issued();
+      d.source().replica().set(kDb, name16("key", k), value16(k), SetTtl{}, d.tick());
+      d.issued();
     }
-    w.phases.push_back(source.end_phase(w));
+    d.end_phase();
     std::shuffle(keys.begin(), keys.end(), rng);
-    source.begin_phase(true);
+    d.begin_phase(true);
     for (std::size_t k : keys) {
-      if (!source.replica().del(kDb, name16("key", k), source.tick())) die("DEL found no key");
-      source.issued();
+      if (!d.source().replica().del(kDb, name16("key", k), d.tick())) die("DEL found no key");
+      d.issued();
     }
-    w.phases.push_back(source.end_phase(w));
+    d.end_phase();
     done += round;
   }
   return w;
 }
 
 // EXPIRE: (untimed) SET of every key, then `ops` EXPIREs on uniformly drawn keys, each to a
-// deadline about an hour after the command (no deadline passes during the run).
+// deadline about an hour after the command (none passes during the run).
 Workload expire_workload(std::size_t ops) {
   Workload w{"EXPIRE", OpKind::kExpire, Unit::kKey, {}, 0};
-  Source source;
-  std::mt19937_64 rng(kSeed ^ 0xe8);
-  source.begin_phase(false);
-  for (std::size_t k = 0; k < kStringKeys; ++k) {
-    source.replica().set(kDb, name16("key", k), value16(k), SetTtl{}, source.tick());
-    source.issued();
+  Driver<ReplicaSource> d(w);
+  std::mt19937_64 rng(seed_for(w.name));
+  d.begin_phase(false);
+  for (std::size_t k = 0; k < g_string_keys; ++k) {
+    d.source().replica().set(kDb, name16("key", k), value16(k), SetTtl{}, d.tick());
+    d.issued();
   }
-  w.phases.push_back(source.end_phase(w));
-  std::uniform_int_distribution<std::size_t> pick(0, kStringKeys - 1);
+  d.end_phase();
+  std::uniform_int_distribution<std::size_t> pick(0, g_string_keys - 1);
   std::uniform_int_distribution<std::uint64_t> jitter(0, 60'000);
-  source.begin_phase(true);
+  d.begin_phase(true);
   for (std::size_t i = 0; i < ops; ++i) {
-    const std::uint64_t now = source.tick();
-    if (!source.replica().expire_at(kDb, name16("key", pick(rng)), now + 3'600'000 + jitter(rng), now)) {
+    const std::uint64_t now = d.tick();
+    if (!d.source().replica().expire_at(kDb, name16("key", pick(rng)), now + 3'600'000 + jitter(rng), now)) {
       die("EXPIRE found no key");
     }
-    source.issued();
+    d.issued();
   }
-  w.phases.push_back(source.end_phase(w));
+  d.end_phase();
   return w;
 }
 
-// HSET, HINCRBY, ZADD, ZINCRBY: `ops` commands on (key, field/member) pairs drawn uniformly
-// from kCollectionKeys x kMembersPerKey: a mix of new elements and updates.
-template <typename Command>
-Workload uniform_collection_workload(const char* name, OpKind kind, Unit unit, std::size_t ops,
+// HSET, HINCRBY, ZADD, ZINCRBY: `ops` commands on (key, field/member) pairs drawn uniformly from
+// kCollectionKeys x kMembersPerKey: new elements and updates of existing ones.
+template <typename S, typename Command>
+Workload uniform_collection_workload(const std::string& name, OpKind kind, Unit unit, std::size_t ops,
                                      Command command) {
   Workload w{name, kind, unit, {}, 0};
-  Source source;
-  std::mt19937_64 rng(kSeed ^ std::hash<std::string>{}(name));
+  Driver<S> d(w);
+  std::mt19937_64 rng(seed_for(name));
   std::uniform_int_distribution<std::size_t> pick_key(0, kCollectionKeys - 1);
   std::uniform_int_distribution<std::size_t> pick_member(0, kMembersPerKey - 1);
-  source.begin_phase(true);
+  d.begin_phase(true);
   for (std::size_t i = 0; i < ops; ++i) {
     const std::size_t key = pick_key(rng);
     const std::size_t member = key * kMembersPerKey + pick_member(rng);
-    command(source.replica(), name16("col", key), name16("mem", member), i, source.tick());
-    source.issued();
+    command(d.source(), name16("col", key), name16("mem", member), i, d.tick());
+    d.issued();
   }
-  w.phases.push_back(source.end_phase(w));
+  d.end_phase();
   return w;
 }
 
-// SADD: `ops` distinct members (SADD of a present member ships nothing), spread evenly over
+// SADD: `ops` distinct members (an SADD of a present member ships nothing) spread evenly over
 // kCollectionKeys keys, in random order.
+template <typename S>
 Workload sadd_workload(std::size_t ops) {
   Workload w{"SADD", OpKind::kSetAdd, Unit::kSetMember, {}, 0};
-  Source source;
-  std::mt19937_64 rng(kSeed ^ 0x5add);
-  source.begin_phase(true);
+  Driver<S> d(w);
+  std::mt19937_64 rng(seed_for(w.name));
+  d.begin_phase(true);
   for (std::size_t j : shuffled(ops, rng)) {
-    auto added = source.replica().sadd(kDb, name16("set", j % kCollectionKeys), name16("mem", j), source.tick());
-    check(added, "SADD");
-    source.issued();
+    if (!d.source().sadd(name16("set", j % kCollectionKeys), name16("mem", j), d.tick())) die("SADD added nothing");
+    d.issued();
   }
-  w.phases.push_back(source.end_phase(w));
+  d.end_phase();
   return w;
 }
 
 // SREM: (untimed) SADD of 2*ops distinct members over C = min(kCollectionKeys, ops) keys, then
-// (timed) SREM of exactly half of each key's members in random order, so no SREM empties its
-// set (that one would ship as a DEL) and `ops` members stay live.
+// (timed) SREM of exactly half of each key's members, in random order: no SREM empties its set
+// (that one would ship as a DEL) and `ops` members stay live.
+template <typename S>
 Workload srem_workload(std::size_t ops) {
   Workload w{"SREM", OpKind::kSetRemove, Unit::kSetMember, {}, 0};
-  Source source;
-  std::mt19937_64 rng(kSeed ^ 0x5e3);
+  Driver<S> d(w);
+  std::mt19937_64 rng(seed_for(w.name));
   const std::size_t keys = std::min(kCollectionKeys, ops);
   const auto key_of = [&](std::size_t j) { return name16("set", j % keys); };
-  source.begin_phase(false);
+  d.begin_phase(false);
   for (std::size_t j : shuffled(2 * ops, rng)) {
-    check(source.replica().sadd(kDb, key_of(j), name16("mem", j), source.tick()), "SADD");
-    source.issued();
+    if (!d.source().sadd(key_of(j), name16("mem", j), d.tick())) die("SADD added nothing");
+    d.issued();
   }
-  w.phases.push_back(source.end_phase(w));
+  d.end_phase();
   std::vector<std::size_t> removed;
   for (std::size_t j = 0; j < 2 * ops; ++j) {
     if ((j / keys) % 2 == 0) removed.push_back(j);
   }
   std::shuffle(removed.begin(), removed.end(), rng);
-  source.begin_phase(true);
+  d.begin_phase(true);
   for (std::size_t j : removed) {
-    auto result = source.replica().srem(kDb, key_of(j), name16("mem", j), source.tick());
-    check(result, "SREM");
-    if (!result.value()) die("SREM found no member");
-    source.issued();
+    if (!d.source().srem(key_of(j), name16("mem", j), d.tick())) die("SREM found no member");
+    d.issued();
   }
-  w.phases.push_back(source.end_phase(w));
+  d.end_phase();
   return w;
 }
 
-Workload make_workload(const std::string& name, std::size_t ops) {
+bool is_collection_kind(const std::string& name) {
+  return name == "HSET" || name == "HINCRBY" || name == "SADD" || name == "SREM" || name == "ZADD" ||
+         name == "ZINCRBY";
+}
+
+template <typename S>
+Workload make_collection_workload(const std::string& name, std::size_t ops) {
+  if (name == "HSET") {
+    return uniform_collection_workload<S>(
+        name, OpKind::kHashSet, Unit::kHashField, ops,
+        [](S& s, const std::string& key, const std::string& field, std::size_t i, std::uint64_t now) {
+          s.hset(key, field, value16(i), now);
+        });
+  }
+  if (name == "HINCRBY") {
+    return uniform_collection_workload<S>(
+        name, OpKind::kIncrement, Unit::kHashField, ops,
+        [](S& s, const std::string& key, const std::string& field, std::size_t, std::uint64_t now) {
+          s.hincr_by(key, field, 1, now);
+        });
+  }
+  if (name == "SADD") return sadd_workload<S>(ops);
+  if (name == "SREM") return srem_workload<S>(ops);
+  if (name == "ZADD") {
+    return uniform_collection_workload<S>(
+        name, OpKind::kSortedSetAdd, Unit::kSortedSetMember, ops,
+        [](S& s, const std::string& key, const std::string& member, std::size_t i, std::uint64_t now) {
+          s.zadd(key, member, static_cast<double>(i % 100'000) * 0.5, now);
+        });
+  }
+  if (name == "ZINCRBY") {
+    return uniform_collection_workload<S>(
+        name, OpKind::kIncrementFloat, Unit::kSortedSetMember, ops,
+        [](S& s, const std::string& key, const std::string& member, std::size_t, std::uint64_t now) {
+          s.zincr_by(key, member, 1.5, now);
+        });
+  }
+  die("not a collection kind: " + name);
+}
+
+Workload make_workload(const std::string& name, std::size_t ops, bool mirror) {
+  if (is_collection_kind(name)) {
+    return mirror ? make_collection_workload<Mirror>(name, ops) : make_collection_workload<ReplicaSource>(name, ops);
+  }
   if (name == "SET") {
-    return uniform_string_workload("SET", OpKind::kSetString, ops,
+    return uniform_string_workload(name, OpKind::kSetString, ops,
                                    [](Replica& r, const std::string& key, std::size_t i, std::uint64_t now) {
                                      r.set(kDb, key, value16(i), SetTtl{}, now);
                                    });
   }
   if (name == "INCR") {
-    return uniform_string_workload("INCR", OpKind::kIncrement, ops,
+    return uniform_string_workload(name, OpKind::kIncrement, ops,
                                    [](Replica& r, const std::string& key, std::size_t, std::uint64_t now) {
                                      check(r.incr_by(kDb, key, 1, now), "INCR");
                                    });
   }
   if (name == "INCRBYFLOAT") {
-    return uniform_string_workload("INCRBYFLOAT", OpKind::kIncrementFloat, ops,
+    return uniform_string_workload(name, OpKind::kIncrementFloat, ops,
                                    [](Replica& r, const std::string& key, std::size_t, std::uint64_t now) {
                                      check(r.incr_by_float(kDb, key, 0.25L, now), "INCRBYFLOAT");
                                    });
   }
-  if (name == "HSET") {
-    return uniform_collection_workload(
-        "HSET", OpKind::kHashSet, Unit::kHashField, ops,
-        [](Replica& r, const std::string& key, const std::string& field, std::size_t i, std::uint64_t now) {
-          check(r.hset(kDb, key, field, value16(i), now), "HSET");
-        });
-  }
-  if (name == "HINCRBY") {
-    return uniform_collection_workload(
-        "HINCRBY", OpKind::kIncrement, Unit::kHashField, ops,
-        [](Replica& r, const std::string& key, const std::string& field, std::size_t, std::uint64_t now) {
-          check(r.hincr_by(kDb, key, field, 1, now), "HINCRBY");
-        });
-  }
-  if (name == "SADD") return sadd_workload(ops);
-  if (name == "SREM") return srem_workload(ops);
-  if (name == "ZADD") {
-    return uniform_collection_workload(
-        "ZADD", OpKind::kSortedSetAdd, Unit::kSortedSetMember, ops,
-        [](Replica& r, const std::string& key, const std::string& member, std::size_t i, std::uint64_t now) {
-          check(r.zadd(kDb, key, member, static_cast<double>(i % 100'000) * 0.5, now), "ZADD");
-        });
-  }
-  if (name == "ZINCRBY") {
-    return uniform_collection_workload(
-        "ZINCRBY", OpKind::kIncrementFloat, Unit::kSortedSetMember, ops,
-        [](Replica& r, const std::string& key, const std::string& member, std::size_t, std::uint64_t now) {
-          check(r.zincr_by(kDb, key, member, 1.5, now), "ZINCRBY");
-        });
-  }
   if (name == "DEL") return del_workload(ops);
   if (name == "EXPIRE") return expire_workload(ops);
   die("unknown op kind " + name);
+}
+
+// --- the mirror check ----------------------------------------------------------------------
+
+bool same_observations(const std::vector<RegisterObservations>& a, const std::vector<RegisterObservations>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i].target != b[i].target || a[i].path != b[i].path || a[i].entries != b[i].entries) return false;
+  }
+  return true;
+}
+
+bool same_op(const Op& a, const Op& b) {
+  return a.kind == b.kind && a.database == b.database && a.key == b.key && a.stamp == b.stamp &&
+         a.context == b.context && a.context.size() == b.context.size() && a.target == b.target &&
+         a.path == b.path && a.value == b.value && a.score == b.score && a.group == b.group &&
+         a.int_sum == b.int_sum && a.float_sum == b.float_sum && a.deadline_ms == b.deadline_ms &&
+         a.keep_ttl == b.keep_ttl && same_observations(a.observed, b.observed) &&
+         a.flush_observed.empty() && b.flush_observed.empty();
+}
+
+// Mirror must make exactly Replica's ops; a change to crdt/replica.cc that breaks this stops
+// the benchmark rather than silently measuring other ops.
+void check_mirror(const std::string& name) {
+  const Workload expected = make_collection_workload<ReplicaSource>(name, kValidationOps);
+  const Workload actual = make_collection_workload<Mirror>(name, kValidationOps);
+  std::size_t compared = 0;
+  bool same = expected.phases.size() == actual.phases.size();
+  for (std::size_t p = 0; same && p < expected.phases.size(); ++p) {
+    const auto& e = expected.phases[p].ops;
+    const auto& a = actual.phases[p].ops;
+    same = e.size() == a.size();
+    for (std::size_t i = 0; same && i < e.size(); ++i, ++compared) same = same_op(e[i], a[i]);
+  }
+  if (!same) {
+    die(name + ": Mirror's ops differ from Replica's (op " + std::to_string(compared) +
+        "); update Mirror to crdt/replica.cc or run with --generate replica");
+  }
+  std::fprintf(stderr, "# %s: mirror check: %zu ops equal to Replica's\n", name.c_str(), compared);
 }
 
 // --- measurement ---------------------------------------------------------------------------
@@ -351,7 +559,8 @@ struct Measurement {
   double meta_bytes = 0;
   double meta_bytes_before_gc = 0;
   std::size_t keys = 0;
-  std::size_t elements = 0;
+  std::size_t units = 0;
+  std::vector<double> samples;
 };
 
 // Live units of the receiver: keys, or visible elements of the workload's collection type.
@@ -388,7 +597,6 @@ Measurement measure(const Workload& w, int repeats) {
   if (timed_ops == 0) die(w.name + ": no ops to time");
 
   Measurement m;
-  std::vector<double> samples;
   for (int r = 0; r < repeats; ++r) {
     auto receiver = std::make_unique<Keyspace>();
     SteadyClock::duration elapsed{};
@@ -403,117 +611,141 @@ Measurement measure(const Workload& w, int repeats) {
       elapsed += SteadyClock::now() - start;
     }
     if (accepted != total_ops) die(w.name + ": the receiver rejected ops");
-    samples.push_back(std::chrono::duration<double, std::nano>(elapsed).count() /
-                      static_cast<double>(timed_ops));
+    m.samples.push_back(std::chrono::duration<double, std::nano>(elapsed).count() / static_cast<double>(timed_ops));
     if (r + 1 < repeats) continue;
 
     // Metadata, on the last receiver. Single-writer world: region 1 is the only writer, so
-    // what this receiver has applied every region has applied; its applied vector is stable.
+    // what this receiver has applied every region has applied: its applied vector is stable.
     const std::size_t before_units = live_units(*receiver, w.unit);
     m.meta_bytes_before_gc = per_unit(receiver->metadata_bytes(), before_units);
     const tern::crdt::StampVector stable = receiver->applied();
     receiver->collect_garbage(stable);
-    m.elements = live_units(*receiver, w.unit);
-    if (m.elements != before_units) die(w.name + ": collect_garbage changed what is visible");
-    m.meta_bytes = per_unit(receiver->metadata_bytes(), m.elements);
+    m.units = live_units(*receiver, w.unit);
+    if (m.units != before_units) die(w.name + ": collect_garbage changed what is visible");
+    m.meta_bytes = per_unit(receiver->metadata_bytes(), m.units);
     m.keys = receiver->database(kDb).size();
   }
-  std::sort(samples.begin(), samples.end());
-  m.ns_per_op = samples[samples.size() / 2];
-  if (samples.size() % 2 == 0) m.ns_per_op = (samples[samples.size() / 2 - 1] + m.ns_per_op) / 2;
-  std::fprintf(stderr, "# %s: samples ns/op:", w.name.c_str());
-  for (double s : samples) std::fprintf(stderr, " %.1f", s);
-  std::fprintf(stderr, "\n");
+  std::vector<double> sorted = m.samples;
+  std::sort(sorted.begin(), sorted.end());
+  const std::size_t mid = sorted.size() / 2;
+  m.ns_per_op = sorted.size() % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
   return m;
 }
 
-std::size_t peak_rss_kib() {
+std::size_t peak_rss_mib() {
   std::ifstream status("/proc/self/status");
   std::string line;
   while (std::getline(status, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) return static_cast<std::size_t>(std::strtoull(line.c_str() + 6, nullptr, 10));
+    if (line.rfind("VmHWM:", 0) == 0) return std::strtoull(line.c_str() + 6, nullptr, 10) / 1024;
   }
   return 0;
 }
 
 const char* unit_name(Unit unit) {
   switch (unit) {
-    case Unit::kKey: return "key";
-    case Unit::kSetMember: return "set member";
-    case Unit::kHashField: return "hash field";
-    case Unit::kSortedSetMember: return "sorted-set member";
+    case Unit::kKey: return "keys";
+    case Unit::kSetMember: return "set members";
+    case Unit::kHashField: return "hash fields";
+    case Unit::kSortedSetMember: return "sorted-set members";
   }
   return "?";
 }
 
-std::size_t parse_count(const char* flag, const char* text) {
+std::size_t parse_count(const std::string& flag, const char* text) {
   char* end = nullptr;
   const unsigned long long v = std::strtoull(text, &end, 10);
-  if (end == text || *end != '\0' || v == 0) die(std::string("bad value for ") + flag + ": " + text);
+  if (end == text || *end != '\0' || v == 0 || v > 100'000'000ULL) die("bad value for " + flag + ": " + text);
   return static_cast<std::size_t>(v);
 }
+
+constexpr const char* kUsage =
+    "usage: tern_crdt_bench [--ops N] [--repeats R] [--only NAME[,NAME...]] [--string-keys N]\n"
+    "                       [--generate mirror|replica]\n";
 
 }  // namespace
 
 int main(int argc, char** argv) {
   std::size_t ops = 1'000'000;
   int repeats = 5;
-  std::vector<std::string> names = {"SET",  "INCR", "INCRBYFLOAT", "HSET", "HINCRBY", "SADD",
-                                    "SREM", "ZADD", "ZINCRBY",     "DEL",  "EXPIRE"};
+  bool mirror = true;
+  const std::vector<std::string> all = {"SET",  "INCR", "INCRBYFLOAT", "HSET", "HINCRBY", "SADD",
+                                        "SREM", "ZADD", "ZINCRBY",     "DEL",  "EXPIRE"};
+  std::vector<std::string> names = all;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
-    if ((arg == "--ops" || arg == "--repeats" || arg == "--only") && i + 1 < argc) {
-      const char* value = argv[++i];
-      if (arg == "--ops") {
-        ops = parse_count("--ops", value);
-      } else if (arg == "--repeats") {
-        repeats = static_cast<int>(std::min<std::size_t>(parse_count("--repeats", value), 1000));
-      } else {
-        names.clear();
-        std::string list = value;
-        for (std::size_t pos = 0; pos <= list.size();) {
-          const std::size_t comma = std::min(list.find(',', pos), list.size());
-          if (comma > pos) names.push_back(list.substr(pos, comma - pos));
-          pos = comma + 1;
-        }
-      }
-    } else if (arg == "--help" || arg == "-h") {
-      std::printf("usage: tern_crdt_bench [--ops N] [--repeats R] [--only NAME[,NAME...]]\n");
+    if (arg == "--help" || arg == "-h") {
+      std::printf("%s", kUsage);
       return 0;
+    }
+    if (i + 1 >= argc) die("unknown argument or missing value: " + arg + "\n" + kUsage);
+    const char* value = argv[++i];
+    if (arg == "--ops") {
+      ops = parse_count(arg, value);
+    } else if (arg == "--repeats") {
+      repeats = static_cast<int>(std::min<std::size_t>(parse_count(arg, value), 101));
+    } else if (arg == "--string-keys") {
+      g_string_keys = parse_count(arg, value);
+    } else if (arg == "--generate") {
+      const std::string how = value;
+      if (how != "mirror" && how != "replica") die("--generate takes mirror or replica");
+      mirror = how == "mirror";
+    } else if (arg == "--only") {
+      names.clear();
+      const std::string list = value;
+      for (std::size_t pos = 0; pos <= list.size();) {
+        const std::size_t comma = std::min(list.find(',', pos), list.size());
+        const std::string name = list.substr(pos, comma - pos);
+        if (std::find(all.begin(), all.end(), name) == all.end()) die("unknown op kind in --only: " + name);
+        names.push_back(name);
+        pos = comma + 1;
+      }
     } else {
-      die("unknown argument " + arg + " (usage: --ops N --repeats R --only NAME,...)");
+      die("unknown argument " + arg + "\n" + kUsage);
     }
   }
 
-  std::printf("# crdt apply: ops=%zu repeats=%d seed=0x%llx; string keys=%zu, collection keys=%zu, "
-              "16-byte keys/fields/members/values; clock starts at %llu ms, +1 ms per %llu commands\n",
-              ops, repeats, static_cast<unsigned long long>(kSeed), kStringKeys, kCollectionKeys,
-              static_cast<unsigned long long>(kStartUnixMs), static_cast<unsigned long long>(kOpsPerMillisecond));
+  std::printf("# crdt apply: ops=%zu repeats=%d seed=0x%llx string_keys=%zu collection_keys=%zu "
+              "members_per_key=%zu; keys, fields, members and values are 16 bytes; clock from %llu ms, "
+              "+1 ms per %llu commands; collection ops made by %s\n",
+              ops, repeats, static_cast<unsigned long long>(kSeed), g_string_keys, kCollectionKeys,
+              kMembersPerKey, static_cast<unsigned long long>(kStartUnixMs),
+              static_cast<unsigned long long>(kCommandsPerMillisecond),
+              mirror ? "Mirror (checked equal to Replica's)" : "Replica");
   std::printf("# ns_per_op: median over repeats of the time to Keyspace::apply the kind's ops (made by "
-              "a region-1 Replica) on a fresh receiving Keyspace, per op\n");
+              "region 1) on a fresh receiving Keyspace, per op\n");
   std::printf("# meta_bytes: Keyspace::metadata_bytes() per live key (SET INCR INCRBYFLOAT DEL EXPIRE) or "
-              "per live element (HSET HINCRBY: field; SADD SREM ZADD ZINCRBY: member), after "
-              "collect_garbage(stable = the receiver's applied vector)\n");
-  std::printf("# assumption: single-writer world (region 1 writes, everyone receives), so everything the "
-              "receiver has applied is applied everywhere: stable\n");
+              "per live element (HSET HINCRBY: field; SADD SREM ZADD ZINCRBY: member) after "
+              "collect_garbage(stable = the receiver's applied vector); keys: live keys after GC\n");
+  std::printf("# assumption: single-writer world (only region 1 writes; every region applies all of its "
+              "ops), so everything the receiver has applied is applied everywhere, i.e. stable\n");
   std::fflush(stdout);
 
   for (const auto& name : names) {
+    if (mirror && is_collection_kind(name)) check_mirror(name);
     const auto generate_start = SteadyClock::now();
-    Workload w = make_workload(name, ops);
+    Workload w = make_workload(name, ops, mirror);
     std::size_t timed = 0;
-    for (const auto& p : w.phases) timed += p.timed ? p.ops.size() : 0;
-    std::fprintf(stderr, "# %s: generated in %.1f s; origin command cost %.1f ns/op over %zu ops\n",
-                 name.c_str(), std::chrono::duration<double>(SteadyClock::now() - generate_start).count(),
-                 w.origin_seconds * 1e9 / static_cast<double>(timed), timed);
+    std::size_t total = 0;
+    for (const auto& p : w.phases) {
+      timed += p.timed ? p.ops.size() : 0;
+      total += p.ops.size();
+    }
+    const double generate_seconds = std::chrono::duration<double>(SteadyClock::now() - generate_start).count();
     const Measurement m = measure(w, repeats);
-    std::fprintf(stderr, "# %s: %zu live %ss over %zu keys; peak RSS %zu MiB\n", name.c_str(), m.elements,
-                 unit_name(w.unit), m.keys, peak_rss_kib() / 1024);
-    std::printf("crdt: op=%s ns_per_op=%.1f meta_bytes=%.1f meta_bytes_before_gc=%.1f keys=%zu\n",
-                name.c_str(), m.ns_per_op, m.meta_bytes, m.meta_bytes_before_gc, m.keys);
+    std::string samples;
+    for (double s : m.samples) samples += " " + std::to_string(static_cast<long long>(s + 0.5));
+    std::fprintf(stderr,
+                 "# %s: %zu timed ops (%zu in all) made in %.1f s by %s, %.0f ns per timed command at "
+                 "the origin; apply samples ns/op:%s; %zu live %s in %zu keys; peak RSS %zu MiB\n",
+                 name.c_str(), timed, total, generate_seconds,
+                 mirror && is_collection_kind(name) ? Mirror::kName : ReplicaSource::kName,
+                 w.origin_seconds * 1e9 / static_cast<double>(timed), samples.c_str(), m.units,
+                 unit_name(w.unit), m.keys, peak_rss_mib());
+    std::printf("crdt: op=%s ns_per_op=%.1f meta_bytes=%.1f meta_bytes_before_gc=%.1f keys=%zu\n", name.c_str(),
+                m.ns_per_op, m.meta_bytes, m.meta_bytes_before_gc, m.keys);
     std::fflush(stdout);
   }
-  std::printf("# targets: string and counter apply < 100 ns; string key < 24 meta bytes; stable set "
-              "element < 16 meta bytes\n");
+  std::printf("# targets: string and counter apply < 100 ns; string key < 24 meta bytes; stable set element "
+              "< 16 meta bytes\n");
   return 0;
 }

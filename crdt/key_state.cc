@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "crdt/mutant.h"
 #include "crdt/number_text.h"
 
 namespace tern::crdt {
@@ -147,9 +148,13 @@ Register* KeyState::target_register(RegisterTarget target, const std::string& pa
   return it != map.end() ? &it->second : nullptr;
 }
 
-void KeyState::remove_observed(Stamp stamp, const StampVector& context,
+void KeyState::remove_observed(Stamp stamp, const StampVector& seen,
                                const std::vector<RegisterObservations>& observed) {
   if (stamp < kill_floor()) return;  // stamped before a passed deadline: dead on arrival
+  StampVector context = seen;
+  if constexpr (kMutant == Mutant::kDeleteAsLastWriterWins) {
+    context = StampVector(std::vector<std::uint64_t>(kMaxRegions, stamp.bits() - 1));
+  }
   string_.remove(stamp, observed_for(observed, RegisterTarget::kString, ""), context);
   remove_collections_observed(stamp, context, observed);
   if (lifetime_) std::erase_if(lifetime_->ttl, [&](const TtlEntry& t) { return context.covers(t.stamp); });

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "crdt/mutant.h"
+
 namespace tern::crdt {
 
 bool Keyspace::apply(const Op& op) {
@@ -50,7 +52,8 @@ void Keyspace::join(const Keyspace& other) {
   applied_.join(other.applied_);
 }
 
-void Keyspace::collect_garbage(const StampVector& stable) {
+void Keyspace::collect_garbage(const StampVector& stable_vector) {
+  const StampVector& stable = kMutant == Mutant::kGarbageOnLocalVector ? applied_ : stable_vector;
   for (auto& db : databases_) {
     for (auto& [key, state] : db) state.collect_garbage(stable);
     std::erase_if(db, [](const auto& kv) { return kv.second.empty(); });

@@ -44,15 +44,21 @@ struct CodecLimits {
   // String values, hash fields and values, set and sorted-set members: Redis's
   // proto-max-bulk-len default, so any value a Redis client can write can replicate.
   std::size_t max_value_bytes = std::size_t{512} << 20;
-  // Counter observations in one op, over all its registers and keys. A FLUSHDB lists every
-  // counter entry of its database; a million entries is about 30 MB on the wire and 48 MB
-  // decoded, the most one op may make a receiver hold.
+  // Observation records one batch (or one op, for decode_op) may make a receiver build:
+  // every counter entry, every register record and every key record counts, so empty records
+  // cannot stand in for entries. Counted straight off the bytes before Protobuf builds
+  // anything, because each element costs tens of bytes of memory and can take two on the wire.
+  // A million records is at most ~100 MB decoded. The sender closes a batch before it would
+  // pass this; counting Op::observed and flush_observed records and their entries never
+  // undercounts. (A FLUSHDB lists every counter entry of its database, so one over this limit
+  // cannot replicate: the command layer must refuse or split it.)
   std::size_t max_observations = 1'000'000;
   // Entries of an op's context, and the bound on a batch's origin region. Never above
   // kMaxRegions, which the 6 region bits of a stamp fix; a smaller value suits a deployment
   // that knows its region count.
   std::size_t max_regions = kMaxRegions;
-  // Ops in one batch; bounds the vector decode_batch returns independently of op size.
+  // Ops in one batch, also counted before parsing: a decoded Op is ~250 bytes and an empty
+  // one two bytes on the wire.
   std::size_t max_ops_per_batch = 1'000'000;
   // Encoded size of one batch. A batch must be able to hold one op carrying the largest value
   // (512 MiB) with its key and observations, so this is 1 GiB, half of Protobuf's 2 GiB

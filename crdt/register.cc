@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "crdt/mutant.h"
 #include "crdt/number_text.h"
 
 namespace tern::crdt {
@@ -110,6 +111,16 @@ void Register::remove(Stamp stamp, std::vector<CounterEntry> observed, const Sta
 
 void Register::increment(const CounterEntry& entry) {
   auto& d = unpack();
+  if constexpr (kMutant == Mutant::kFloatsInArrivalOrder) {
+    for (auto& e : d.entries) {
+      if (e.same_slot(entry)) {
+        if (entry.last > e.last) e = entry;
+        return;
+      }
+    }
+    d.entries.push_back(entry);
+    return;
+  }
   auto it = std::lower_bound(d.entries.begin(), d.entries.end(), entry, entry_order);
   if (it != d.entries.end() && it->same_slot(entry)) {
     if (entry.last > it->last) *it = entry;
@@ -169,7 +180,9 @@ const Base* Register::pick_winner(const std::vector<Base>& bases) {
       winner = &b;
     } else if (winner->deleted != b.deleted) {
       if (winner->deleted) winner = &b;  // add-wins: a SET beats a concurrent delete
-    } else if (b.stamp > winner->stamp) {
+    } else if (kMutant == Mutant::kNoRegionTieBreak
+                   ? (b.stamp.bits() >> kRegionBits) > (winner->stamp.bits() >> kRegionBits)
+                   : b.stamp > winner->stamp) {
       winner = &b;
     }
   }
@@ -341,8 +354,10 @@ void Register::digest(Digest& digest) const {
     digest.add_u64(observed.size());
     for (const auto& o : observed) add_entry(o);
   }
-  digest.add_u64(detail_->entries.size());
-  for (const auto& e : detail_->entries) add_entry(e);
+  std::vector<CounterEntry> entries = detail_->entries;
+  std::sort(entries.begin(), entries.end(), entry_order);
+  digest.add_u64(entries.size());
+  for (const auto& e : entries) add_entry(e);
 }
 
 std::string Register::describe() const {
