@@ -5,8 +5,8 @@
 //
 //   kind              wire member      fields
 //   kSetString        set_string       value, observed, deadline_ms, keep_ttl
-//   kIncrement        increment        target, path, group, int_sum, float_sum
-//   kIncrementFloat   increment_float  target, path, group, int_sum, float_sum
+//   kIncrement        increment        target, path, group, first, int_sum, float_sum
+//   kIncrementFloat   increment_float  target, path, group, first, int_sum, float_sum
 //   kHashSet          hash_set         path (the field), value, observed of (kHashField, path)
 //   kRemoveRegister   remove_register  target, path, observed of (target, path)
 //   kSetAdd           set_add          path (the member)
@@ -19,8 +19,8 @@
 //   kExpired          expired          deadline_ms
 //   kFlushDatabase    flush_database   flush_observed; the key is empty
 //
-// Both increments carry both sums: the op sets its counter entry's whole state, and Replica
-// fills both from the entry it continued.
+// Both increments carry the whole counter entry after them (slot and both sums): apply
+// installs it as is, wherever the entry's earlier versions were dropped.
 
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/io/coded_stream.h>
@@ -71,6 +71,7 @@ void encode_entries(const std::vector<CounterEntry>& entries, Repeated<wire::Obs
   for (const auto& entry : entries) {
     wire::Observation* o = out->Add();
     o->set_group(entry.group.bits());
+    o->set_first(entry.first.bits());
     o->set_last(entry.last.bits());
     o->set_int_sum(entry.int_sum);
     o->set_float_sum(float_sum_text(entry.float_sum));
@@ -97,6 +98,17 @@ void encode_own_entries(const Op& op, RegisterTarget target, Repeated<wire::Obse
       return;
     }
   }
+}
+
+// Increment and IncrementFloat have the same fields: the whole counter entry after the op.
+template <typename Message>
+void encode_increment(const Op& op, Message* out) {
+  out->set_target(to_wire(op.target));
+  out->set_path(op.path);
+  out->set_group(op.group.bits());
+  out->set_first(op.first.bits());
+  out->set_int_sum(op.int_sum);
+  out->set_float_sum(float_sum_text(op.float_sum));
 }
 
 // ---- decoding ----------------------------------------------------------------------------
@@ -164,6 +176,7 @@ Refusal decode_entries(const Repeated<wire::Observation>& in, RecordBudget& budg
     if (o.last() == 0) return Errc::kMissingField;
     CounterEntry entry;
     entry.group = Stamp::from_bits(o.group());
+    entry.first = Stamp::from_bits(o.first());
     entry.last = Stamp::from_bits(o.last());
     entry.int_sum = o.int_sum();
     if (auto refused = decode_float_sum(o.float_sum(), &entry.float_sum)) return refused;
@@ -184,6 +197,16 @@ Refusal decode_registers(const Repeated<wire::RegisterObservations>& in, const C
     out->push_back(std::move(reg));
   }
   return std::nullopt;
+}
+
+template <typename Message>
+Refusal decode_increment(const Message& in, const CodecLimits& limits, Op* op) {
+  if (auto refused = decode_target(in.target(), &op->target)) return refused;
+  if (auto refused = decode_path(in.path(), op->target, limits, &op->path)) return refused;
+  op->group = Stamp::from_bits(in.group());
+  op->first = Stamp::from_bits(in.first());
+  op->int_sum = in.int_sum();
+  return decode_float_sum(in.float_sum(), &op->float_sum);
 }
 
 // Observations of the op's own register travel as bare entries; rebuild the record apply
@@ -241,19 +264,11 @@ Refusal decode_kind(const wire::Op& in, const CodecLimits& limits, RecordBudget&
       return decode_registers(m.observed(), limits, budget, &op->observed);
     }
     case wire::Op::kIncrement:
-    case wire::Op::kIncrementFloat: {
-      const bool integer = in.kind_case() == wire::Op::kIncrement;
-      op->kind = integer ? OpKind::kIncrement : OpKind::kIncrementFloat;
-      const auto target = integer ? in.increment().target() : in.increment_float().target();
-      const auto& path = integer ? in.increment().path() : in.increment_float().path();
-      const auto& float_sum =
-          integer ? in.increment().float_sum() : in.increment_float().float_sum();
-      if (auto refused = decode_target(target, &op->target)) return refused;
-      if (auto refused = decode_path(path, op->target, limits, &op->path)) return refused;
-      op->group = Stamp::from_bits(integer ? in.increment().group() : in.increment_float().group());
-      op->int_sum = integer ? in.increment().int_sum() : in.increment_float().int_sum();
-      return decode_float_sum(float_sum, &op->float_sum);
-    }
+      op->kind = OpKind::kIncrement;
+      return decode_increment(in.increment(), limits, op);
+    case wire::Op::kIncrementFloat:
+      op->kind = OpKind::kIncrementFloat;
+      return decode_increment(in.increment_float(), limits, op);
     case wire::Op::kHashSet: {
       const auto& m = in.hash_set();
       op->kind = OpKind::kHashSet;
@@ -410,24 +425,12 @@ void encode_op(const Op& op, wire::Op* out) {
       m->set_keep_ttl(op.keep_ttl);
       break;
     }
-    case OpKind::kIncrement: {
-      auto* m = out->mutable_increment();
-      m->set_target(to_wire(op.target));
-      m->set_path(op.path);
-      m->set_group(op.group.bits());
-      m->set_int_sum(op.int_sum);
-      m->set_float_sum(float_sum_text(op.float_sum));
+    case OpKind::kIncrement:
+      encode_increment(op, out->mutable_increment());
       break;
-    }
-    case OpKind::kIncrementFloat: {
-      auto* m = out->mutable_increment_float();
-      m->set_target(to_wire(op.target));
-      m->set_path(op.path);
-      m->set_group(op.group.bits());
-      m->set_int_sum(op.int_sum);
-      m->set_float_sum(float_sum_text(op.float_sum));
+    case OpKind::kIncrementFloat:
+      encode_increment(op, out->mutable_increment_float());
       break;
-    }
     case OpKind::kHashSet: {
       auto* m = out->mutable_hash_set();
       m->set_field(op.path);

@@ -229,7 +229,12 @@ RegisterReading Register::read() const {
   if (!ev.float_touched) {
     std::optional<std::int64_t> base = has_base_value ? parse_int64(base_text) : std::optional<std::int64_t>(0);
     if (base) {
-      out.text = format_int128(static_cast<Int128>(*base) + ev.int_delta);
+      // Modulo 2^64: exact whenever the true value fits an int64, which every region checks
+      // before it increments. Only concurrent increments that together leave the int64
+      // range wrap (deterministically, alike everywhere): crdt/README.md, "Counters".
+      const auto wrapped = static_cast<std::int64_t>(static_cast<std::uint64_t>(*base) +
+                                                     static_cast<std::uint64_t>(ev.int_delta));
+      out.text = std::to_string(wrapped);
       return out;
     }
   }

@@ -117,7 +117,7 @@ void Replica::set(std::uint32_t db, const std::string& key, std::string value, S
   // A deadline must lie after the write's own stamp, or expiry (which kills by stamp) could
   // not reach it; the HLC may run ahead of this region's physical clock.
   if (ttl.mode == SetTtl::Mode::kDeadline &&
-      ttl.deadline_ms <= std::max(now_unix_ms, clock_.last().unix_ms() + 1)) {
+      ttl.deadline_ms <= std::max(now_unix_ms, clock_.last().unix_ms())) {
     del(db, key, now_unix_ms);  // Redis: a deadline already passed leaves no key
     return;
   }
@@ -341,7 +341,7 @@ bool Replica::expire_at(std::uint32_t db, const std::string& key, std::uint64_t 
                         std::uint64_t now_unix_ms) {
   const KeyState* state = prepare_write(db, key, now_unix_ms);
   if (state == nullptr) return false;
-  if (deadline_ms <= std::max(now_unix_ms, clock_.last().unix_ms() + 1)) return del(db, key, now_unix_ms);
+  if (deadline_ms <= std::max(now_unix_ms, clock_.last().unix_ms())) return del(db, key, now_unix_ms);
   Op op = new_op(OpKind::kExpire, db, key, now_unix_ms);
   op.deadline_ms = deadline_ms;
   commit(std::move(op));
