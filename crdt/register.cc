@@ -147,10 +147,19 @@ void Register::join(const Register& other, const StampVector& mine_seen,
   Register incoming = other;
   auto& theirs = incoming.unpack();
   auto& d = unpack();
-  // Bases are immutable, so the same stamp means the same base.
+  // Bases are immutable, so the same stamp means the same base, except that garbage
+  // collection may have trimmed observations of entries gone for good on one side: the
+  // intersection is what both still need (the trimmed entries are dropped by this join too).
   std::vector<Base> bases;
   for (auto& b : d.bases) {
-    if (has_stamp(theirs.bases, b.stamp) || !other_seen.covers(b.stamp)) bases.push_back(std::move(b));
+    const auto twin = std::find_if(theirs.bases.begin(), theirs.bases.end(),
+                                   [&](const Base& t) { return t.stamp == b.stamp; });
+    if (twin != theirs.bases.end()) {
+      std::erase_if(b.observed, [&](const CounterEntry& o) { return find_slot(twin->observed, o) == nullptr; });
+      bases.push_back(std::move(b));
+    } else if (!other_seen.covers(b.stamp)) {
+      bases.push_back(std::move(b));
+    }
   }
   for (auto& b : theirs.bases) {
     if (!has_stamp(bases, b.stamp) && !mine_seen.covers(b.stamp)) bases.push_back(std::move(b));
