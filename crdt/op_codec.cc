@@ -25,9 +25,9 @@
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/io/coded_stream.h>
 
+#include <algorithm>
 #include <climits>
 #include <cmath>
-#include <cstring>
 #include <limits>
 #include <optional>
 #include <utility>
@@ -113,8 +113,8 @@ void encode_increment(const Op& op, Message* out) {
 
 // ---- decoding ----------------------------------------------------------------------------
 
-// The records one op may make a decoder build: observation entries, register records and
-// key records all count, so empty records cannot stand in for entries.
+// What one decode (a batch, or decode_op's one op) may build: observation entries, register
+// records and key records all count (CodecLimits::max_observations).
 class RecordBudget {
  public:
   explicit RecordBudget(std::size_t limit) : left_(limit) {}
@@ -339,6 +339,17 @@ Refusal decode_kind(const wire::Op& in, const CodecLimits& limits, RecordBudget&
   return Errc::kUnknownOp;
 }
 
+// One op, drawing on `budget`; in a batch, its stamp must name the batch's `origin`.
+Result<Op> decode_checked(const wire::Op& in, const CodecLimits& limits, RecordBudget& budget,
+                          std::optional<RegionId> origin) {
+  if (in.kind_case() == wire::Op::KIND_NOT_SET) return Errc::kUnknownOp;
+  Op op;
+  if (auto refused = decode_common(in, limits, &op)) return *refused;
+  if (origin && op.stamp.region() != *origin) return Errc::kBadRegion;
+  if (auto refused = decode_kind(in, limits, budget, &op)) return *refused;
+  return op;
+}
+
 // ---- counting before parsing -------------------------------------------------------------
 
 // Protobuf builds one object per element of a repeated message field, several times the two
@@ -484,12 +495,8 @@ void encode_op(const Op& op, wire::Op* out) {
 }
 
 Result<Op> decode_op(const wire::Op& in, const CodecLimits& limits) {
-  Op op;
-  if (in.kind_case() == wire::Op::KIND_NOT_SET) return Errc::kUnknownOp;
-  if (auto refused = decode_common(in, limits, &op)) return *refused;
   RecordBudget budget(limits.max_observations);
-  if (auto refused = decode_kind(in, limits, budget, &op)) return *refused;
-  return op;
+  return decode_checked(in, limits, budget, std::nullopt);
 }
 
 std::string encode_batch(RegionId origin, std::uint64_t first_log_index, std::span<const Op> ops) {
@@ -537,12 +544,9 @@ Result<DecodedBatch> decode_batch(std::span<const std::byte> bytes, const CodecL
   // One budget for the whole batch: it bounds what the batch makes this region hold.
   RecordBudget budget(limits.max_observations);
   for (const auto& wire_op : batch.ops()) {
-    Op op;
-    if (wire_op.kind_case() == wire::Op::KIND_NOT_SET) return Errc::kUnknownOp;
-    if (auto refused = decode_common(wire_op, limits, &op)) return *refused;
-    if (op.stamp.region() != out.origin) return Errc::kBadRegion;
-    if (auto refused = decode_kind(wire_op, limits, budget, &op)) return *refused;
-    out.ops.push_back(std::move(op));
+    auto op = decode_checked(wire_op, limits, budget, out.origin);
+    if (!op.ok()) return op.error();
+    out.ops.push_back(std::move(op).value());
   }
   return out;
 }

@@ -5,9 +5,10 @@
 // Decoding reads bytes another region sent, so it treats them as hostile. It checks every
 // field that KeyState::apply and Keyspace::apply trust (a region id that indexes a vector, a
 // stamp that must be nonzero, a text that must be a number) and returns an Errc instead of an
-// Op that would misbehave there. It never asserts, and it allocates only in proportion to the
-// input: Protobuf has already parsed every repeated field it returns, so no count in the input
-// can make it reserve more than the bytes it was handed.
+// Op that would misbehave there. It never asserts, and what it builds is bounded by
+// CodecLimits, not only by the input's size: decode_batch counts the ops and observation
+// records straight off the bytes before Protobuf builds an object for any of them, and
+// reserves nothing that an input-chosen count alone could inflate.
 //
 // What an op carries on the wire is what apply reads for its kind (the table is at the top of
 // op_codec.cc); a field its kind does not use is not sent and decodes as its default. A hash
@@ -84,8 +85,9 @@ std::string encode_batch(RegionId origin, std::uint64_t first_log_index, std::sp
 // Refuses, with the first failure found: a batch over max_batch_bytes (kTooLarge), bytes
 // that do not parse (kMalformed), a schema version of 0 or above kSchemaVersion
 // (kUnsupportedVersion), an origin at or above max_regions (kBadRegion), more than
-// max_ops_per_batch ops (kTooLarge), log indexes that would wrap (kMalformed), any op
-// decode_op refuses, and an op stamped by a region other than the origin (kBadRegion).
+// max_ops_per_batch ops or max_observations records (kTooLarge), log indexes that would wrap
+// (kMalformed), any op decode_op refuses, and an op stamped by a region other than the origin
+// (kBadRegion).
 Result<DecodedBatch> decode_batch(std::span<const std::byte> bytes, const CodecLimits& limits = {});
 
 }  // namespace tern::crdt
