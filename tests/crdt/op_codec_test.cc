@@ -2,6 +2,7 @@
 // sums survive exactly, every refusal names the right Errc, and no cut or corrupted batch
 // crashes the decoder.
 #include "crdt/op_codec.h"
+#include "tests/crdt/op_equality.h"
 
 #include <doctest/doctest.h>
 
@@ -37,34 +38,6 @@ Stamp stamp_at(std::uint64_t ms, std::uint32_t logical, RegionId region = kOrigi
 }
 
 // ---- equality, naming the first field that differs ----------------------------------------
-
-// Bitwise for the value, and the sign of zero too: it reaches the keyspace digest.
-bool same_long_double(long double a, long double b) {
-  return a == b && std::signbit(a) == std::signbit(b);
-}
-
-bool same_entries(const std::vector<CounterEntry>& a, const std::vector<CounterEntry>& b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (a[i].group != b[i].group || a[i].first != b[i].first || a[i].last != b[i].last ||
-        a[i].int_sum != b[i].int_sum || !same_long_double(a[i].float_sum, b[i].float_sum)) {
-      return false;
-    }
-  }
-  return true;
-}
-
-bool same_registers(const std::vector<RegisterObservations>& a,
-                    const std::vector<RegisterObservations>& b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (a[i].target != b[i].target || a[i].path != b[i].path ||
-        !same_entries(a[i].entries, b[i].entries)) {
-      return false;
-    }
-  }
-  return true;
-}
 
 // "" when equal; else the name of the first field that differs, for the failure message.
 std::string op_difference(const Op& a, const Op& b) {

@@ -17,36 +17,11 @@
 #include <vector>
 
 #include "crdt/op_codec.h"
+#include "tests/crdt/op_equality.h"
 
 namespace tern::crdt {
 namespace {
 
-bool same_long_double(long double a, long double b) {
-  return a == b && std::signbit(a) == std::signbit(b);
-}
-
-bool same_entries(const std::vector<CounterEntry>& a, const std::vector<CounterEntry>& b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (a[i].group != b[i].group || a[i].first != b[i].first || a[i].last != b[i].last ||
-        a[i].int_sum != b[i].int_sum || !same_long_double(a[i].float_sum, b[i].float_sum)) {
-      return false;
-    }
-  }
-  return true;
-}
-
-bool same_registers(const std::vector<RegisterObservations>& a,
-                    const std::vector<RegisterObservations>& b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (a[i].target != b[i].target || a[i].path != b[i].path ||
-        !same_entries(a[i].entries, b[i].entries)) {
-      return false;
-    }
-  }
-  return true;
-}
 
 // Every field of Op; scores bit for bit, so -0.0 and 0.0 differ as they do in a digest.
 bool same_op(const Op& a, const Op& b) {
