@@ -158,7 +158,7 @@ class ReplicaSource {
 // The same commands, building each Op as Replica's command does (crdt/replica.cc: new_op,
 // commit, add_integer, add_float, hset, sadd, srem/remove_from_collection, zadd) minus the
 // origin-side checks that cannot fire in these workloads (no TTLs, no type conflicts, no
-// overflow) and that cost O(elements) there. main() checks the ops equal Replica's.
+// overflow) and that cost O(elements) there. check_mirror() holds it to Replica's ops.
 class Mirror {
  public:
   static constexpr const char* kName = "mirror";
