@@ -475,6 +475,19 @@ std::vector<std::pair<std::string, double>> KeyState::sorted_set_members() const
   return out;
 }
 
+std::size_t KeyState::count_members(ValueType type, std::size_t limit) const {
+  if (!collections_) return 0;
+  if (type == ValueType::kSet) return std::min(limit, collections_->set.newest.size());
+  if (type != ValueType::kHash && type != ValueType::kSortedSet) return 0;
+  const auto& map = type == ValueType::kHash ? collections_->hash : collections_->sorted_set;
+  std::size_t count = 0;
+  for (const auto& [path, reg] : map) {
+    if (count >= limit) break;
+    if (reg.read().present) ++count;
+  }
+  return count;
+}
+
 std::vector<RegisterObservations> KeyState::observe_counters() const {
   std::vector<RegisterObservations> out;
   if (auto e = string_.entries(); !e.empty()) out.push_back({RegisterTarget::kString, "", std::move(e)});

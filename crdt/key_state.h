@@ -79,6 +79,9 @@ class KeyState {
   [[nodiscard]] std::vector<std::pair<std::string, std::string>> hash_fields() const;
   [[nodiscard]] std::vector<std::string> set_members() const;
   [[nodiscard]] std::vector<std::pair<std::string, double>> sorted_set_members() const;
+  // How many fields, members or elements of `type` are visible, counting no further than
+  // `limit` (a removal only needs to know whether it takes the last one).
+  [[nodiscard]] std::size_t count_members(ValueType type, std::size_t limit) const;
   // The counter entries of every register: what a DEL or SET issued here has observed.
   [[nodiscard]] std::vector<RegisterObservations> observe_counters() const;
 

@@ -265,7 +265,7 @@ Result<bool> Replica::hdel(std::uint32_t db, const std::string& key, const std::
   const KeyState* state = prepared.value();
   if (state == nullptr || state->hash_field(field) == nullptr) return false;
   remove_from_collection(db, key, *state, OpKind::kRemoveRegister, RegisterTarget::kHashField, field,
-                         state->hash_fields().size(), now_unix_ms);
+                         state->count_members(ValueType::kHash, 2), now_unix_ms);
   return true;
 }
 
@@ -288,7 +288,7 @@ Result<bool> Replica::srem(std::uint32_t db, const std::string& key, const std::
   const KeyState* state = prepared.value();
   if (state == nullptr || !state->set_contains(member)) return false;
   remove_from_collection(db, key, *state, OpKind::kSetRemove, RegisterTarget::kString, member,
-                         state->set_members().size(), now_unix_ms);
+                         state->count_members(ValueType::kSet, 2), now_unix_ms);
   return true;
 }
 
@@ -324,7 +324,7 @@ Result<bool> Replica::zrem(std::uint32_t db, const std::string& key, const std::
   const KeyState* state = prepared.value();
   if (state == nullptr || state->sorted_set_member(member) == nullptr) return false;
   remove_from_collection(db, key, *state, OpKind::kRemoveRegister, RegisterTarget::kSortedSetMember,
-                         member, state->sorted_set_members().size(), now_unix_ms);
+                         member, state->count_members(ValueType::kSortedSet, 2), now_unix_ms);
   return true;
 }
 
