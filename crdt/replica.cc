@@ -130,6 +130,25 @@ void Replica::set(std::uint32_t db, const std::string& key, std::string value, S
   commit(std::move(op));
 }
 
+// An increment continues this region's entry in the group of the winner it sees now: the op
+// starts as a copy of that entry (both sums, its first stamp), and the caller adds the delta.
+Op Replica::increment_op(OpKind kind, std::uint32_t db, const std::string& key, RegisterTarget target,
+                         const std::string& path, std::uint64_t now_unix_ms) {
+  Op op = new_op(kind, db, key, now_unix_ms);
+  op.target = target;
+  op.path = path;
+  const Register* raw = raw_register(keyspace_, db, key, target, path);
+  op.group = raw != nullptr ? raw->winner_stamp() : Stamp{};
+  CounterEntry prior;
+  if (raw != nullptr) {
+    if (auto e = raw->entry(region(), op.group)) prior = *e;
+  }
+  op.int_sum = prior.int_sum;
+  op.float_sum = prior.float_sum;
+  op.first = prior.first.is_zero() ? op.stamp : prior.first;
+  return op;
+}
+
 Result<std::int64_t> Replica::add_integer(std::uint32_t db, const std::string& key,
                                           RegisterTarget target, const std::string& path,
                                           std::int64_t delta, std::uint64_t now_unix_ms) {
@@ -146,19 +165,9 @@ Result<std::int64_t> Replica::add_integer(std::uint32_t db, const std::string& k
       (delta > 0 && current > 0 && delta > std::numeric_limits<std::int64_t>::max() - current)) {
     return Errc::kOverflow;
   }
-  Op op = new_op(OpKind::kIncrement, db, key, now_unix_ms);
-  op.target = target;
-  op.path = path;
-  const Register* raw = raw_register(keyspace_, db, key, target, path);
-  op.group = raw != nullptr ? raw->winner_stamp() : Stamp{};
-  CounterEntry prior;
-  if (raw != nullptr) {
-    if (auto e = raw->entry(region(), op.group)) prior = *e;
-  }
+  Op op = increment_op(OpKind::kIncrement, db, key, target, path, now_unix_ms);
   // Entry sums wrap modulo 2^64; only the difference between two readings is ever used.
-  op.int_sum = static_cast<std::int64_t>(static_cast<std::uint64_t>(prior.int_sum) + static_cast<std::uint64_t>(delta));
-  op.float_sum = prior.float_sum;
-  op.first = prior.first.is_zero() ? op.stamp : prior.first;
+  op.int_sum = static_cast<std::int64_t>(static_cast<std::uint64_t>(op.int_sum) + static_cast<std::uint64_t>(delta));
   commit(std::move(op));
   return current + delta;
 }
@@ -177,18 +186,8 @@ Result<long double> Replica::add_float(std::uint32_t db, const std::string& key,
   }
   const long double next = current + delta;
   if (std::isnan(next) || std::isinf(next)) return Errc::kNanOrInfinity;
-  Op op = new_op(OpKind::kIncrementFloat, db, key, now_unix_ms);
-  op.target = target;
-  op.path = path;
-  const Register* raw = raw_register(keyspace_, db, key, target, path);
-  op.group = raw != nullptr ? raw->winner_stamp() : Stamp{};
-  CounterEntry prior;
-  if (raw != nullptr) {
-    if (auto e = raw->entry(region(), op.group)) prior = *e;
-  }
-  op.int_sum = prior.int_sum;
-  op.float_sum = prior.float_sum + delta;
-  op.first = prior.first.is_zero() ? op.stamp : prior.first;
+  Op op = increment_op(OpKind::kIncrementFloat, db, key, target, path, now_unix_ms);
+  op.float_sum += delta;
   commit(std::move(op));
   const Register* after = find_register(keyspace_.find(db, key), target, path);
   auto n = after != nullptr ? after->number() : std::nullopt;

@@ -84,6 +84,8 @@ class Replica {
  private:
   Op new_op(OpKind kind, std::uint32_t db, const std::string& key, std::uint64_t now_unix_ms);
   void commit(Op op);
+  Op increment_op(OpKind kind, std::uint32_t db, const std::string& key, RegisterTarget target,
+                  const std::string& path, std::uint64_t now_unix_ms);
   // Expires the key first if due; then returns its visible state or nullptr.
   const KeyState* prepare_write(std::uint32_t db, const std::string& key, std::uint64_t now_unix_ms);
   Result<const KeyState*> prepare_typed_write(std::uint32_t db, const std::string& key,

@@ -141,7 +141,6 @@ class Simulation {
   void drain() {
     for (int guard = 0; guard < 100000; ++guard) {
       resend_all();
-      std::size_t before = in_flight_.size();
       time_ += faults_.max_delay_ms + 1;
       deliver_due();
       bool complete = true;
@@ -151,7 +150,6 @@ class Simulation {
         }
       }
       if (complete && in_flight_.empty()) return;
-      (void)before;
     }
   }
 
