@@ -174,7 +174,7 @@ class Mirror {
     op.path = field;
     op.value = std::move(value);
     if (const Register* raw = stored(key, RegisterTarget::kHashField, field)) {
-      if (auto e = raw->entries(); !e.empty())
+      if (auto e = raw->observations(); !e.empty())
         op.observed.push_back({RegisterTarget::kHashField, field, std::move(e)});
     }
     commit(std::move(op));
@@ -214,7 +214,7 @@ class Mirror {
     op.path = member;
     op.score = score;
     if (const Register* raw = stored(key, RegisterTarget::kSortedSetMember, member)) {
-      if (auto e = raw->entries(); !e.empty()) {
+      if (auto e = raw->observations(); !e.empty()) {
         op.observed.push_back({RegisterTarget::kSortedSetMember, member, std::move(e)});
       }
     }

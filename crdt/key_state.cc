@@ -490,13 +490,13 @@ std::size_t KeyState::count_members(ValueType type, std::size_t limit) const {
 
 std::vector<RegisterObservations> KeyState::observe_counters() const {
   std::vector<RegisterObservations> out;
-  if (auto e = string_.entries(); !e.empty()) out.push_back({RegisterTarget::kString, "", std::move(e)});
+  if (auto e = string_.observations(); !e.empty()) out.push_back({RegisterTarget::kString, "", std::move(e)});
   if (collections_) {
     for (const auto& [field, reg] : collections_->hash) {
-      if (auto e = reg.entries(); !e.empty()) out.push_back({RegisterTarget::kHashField, field, std::move(e)});
+      if (auto e = reg.observations(); !e.empty()) out.push_back({RegisterTarget::kHashField, field, std::move(e)});
     }
     for (const auto& [member, reg] : collections_->sorted_set) {
-      if (auto e = reg.entries(); !e.empty()) {
+      if (auto e = reg.observations(); !e.empty()) {
         out.push_back({RegisterTarget::kSortedSetMember, member, std::move(e)});
       }
     }

@@ -21,6 +21,17 @@ const CounterEntry* find_slot(std::span<const CounterEntry> entries, const Count
   return nullptr;
 }
 
+// The furthest any base saw of `slot`: an increment that any reset or delete observed is
+// subtracted, whichever base wins (the union rule of crdt/README.md, "Counters").
+const CounterEntry* observation_of(const std::vector<Base>& bases, const CounterEntry& slot) {
+  const CounterEntry* furthest = nullptr;
+  for (const auto& b : bases) {
+    const CounterEntry* seen = find_slot(b.observed, slot);
+    if (seen != nullptr && (furthest == nullptr || seen->last > furthest->last)) furthest = seen;
+  }
+  return furthest;
+}
+
 bool has_stamp(const std::vector<Base>& bases, Stamp stamp) {
   return std::any_of(bases.begin(), bases.end(), [&](const Base& b) { return b.stamp == stamp; });
 }
@@ -206,10 +217,8 @@ Register::Evaluation Register::evaluate(const Base* inline_base) const {
     return out;
   }
   out.winner = pick_winner(detail_->bases);
-  std::span<const CounterEntry> observed;
-  if (out.winner != nullptr) observed = out.winner->observed;
   for (const auto& e : detail_->entries) {
-    const CounterEntry* seen = find_slot(observed, e);
+    const CounterEntry* seen = observation_of(detail_->bases, e);
     if (seen != nullptr && e.last <= seen->last) continue;  // fully observed by the winner
     out.present = true;
     const std::uint64_t before = seen != nullptr ? static_cast<std::uint64_t>(seen->int_sum) : 0;
@@ -291,9 +300,24 @@ std::optional<CounterEntry> Register::entry(RegionId region, Stamp group) const 
   return newest;
 }
 
-std::vector<CounterEntry> Register::entries() const {
+std::vector<CounterEntry> Register::observations() const {
   if (!detail_) return {};
-  return detail_->entries;
+  std::vector<CounterEntry> out = detail_->entries;
+  // Slots whose entries are gone here (dropped once fully observed) are still seen by the
+  // bases that observed them; a writer replacing those bases inherits what they saw, so a
+  // late increment that continues such a slot cannot bring the observed part back.
+  for (const auto& b : detail_->bases) {
+    for (const auto& o : b.observed) {
+      auto it = std::find_if(out.begin(), out.end(), [&](const CounterEntry& e) { return e.same_slot(o); });
+      if (it == out.end()) {
+        out.push_back(o);
+      } else if (o.last > it->last) {
+        *it = o;
+      }
+    }
+  }
+  std::sort(out.begin(), out.end(), entry_order);
+  return out;
 }
 
 Stamp Register::newest_live_stamp() const {

@@ -10,8 +10,8 @@
 //    in place; a base records the entries it saw (`observed`), and only increments it did
 //    not see are added on top of it.
 // The visible value comes from the winner: the newest SET-kind base (add-wins: a write
-// beats a concurrent delete), else the newest delete; plus every increment the winner did
-// not observe. Integer sums wrap modulo 2^64 per entry and add up exactly in 128 bits; float
+// beats a concurrent delete), else the newest delete; plus every increment that no base
+// observed (an increment any reset or delete saw stays subtracted, whichever wins). Integer sums wrap modulo 2^64 per entry and add up exactly in 128 bits; float
 // sums are long doubles added in (region, group) order so every replica gets the same bits.
 //
 // Memory: the common case (one SET base, no counters) is stored inline as a stamp and the
@@ -104,8 +104,9 @@ class Register {
   [[nodiscard]] Stamp winner_stamp() const;
   // The newest entry of `region` in `group`: the one an increment made there continues.
   [[nodiscard]] std::optional<CounterEntry> entry(RegionId region, Stamp group) const;
-  // Every counter entry, as a remover or writer records them in `observed`.
-  [[nodiscard]] std::vector<CounterEntry> entries() const;
+  // What a writer that replaces this register's bases records in `observed`: every counter
+  // entry, and what the bases it replaces had observed of slots no longer held.
+  [[nodiscard]] std::vector<CounterEntry> observations() const;
   [[nodiscard]] Stamp newest_live_stamp() const;
   void digest(Digest& digest) const;
   [[nodiscard]] std::size_t metadata_bytes() const;

@@ -121,10 +121,12 @@ void Replica::set(std::uint32_t db, const std::string& key, std::string value, S
     del(db, key, now_unix_ms);  // Redis: a deadline already passed leaves no key
     return;
   }
-  const KeyState* state = prepare_write(db, key, now_unix_ms);
+  prepare_write(db, key, now_unix_ms);
   Op op = new_op(OpKind::kSetString, db, key, now_unix_ms);
   op.value = std::move(value);
-  if (state != nullptr) op.observed = state->observe_counters();
+  // The stored state, visible or not: a deleted counter's delete base still holds what it
+  // observed, and this SET, which replaces it, must keep those increments subtracted.
+  if (const KeyState* stored = keyspace_.find(db, key)) op.observed = stored->observe_counters();
   op.keep_ttl = ttl.mode == SetTtl::Mode::kKeep;
   if (ttl.mode == SetTtl::Mode::kDeadline) op.deadline_ms = ttl.deadline_ms;
   commit(std::move(op));
@@ -216,7 +218,7 @@ Result<bool> Replica::hset(std::uint32_t db, const std::string& key, const std::
   op.value = std::move(value);
   const Register* raw = raw_register(keyspace_, db, key, RegisterTarget::kHashField, field);
   if (raw != nullptr) {  // entries of a deleted field too: the new value has seen them
-    if (auto e = raw->entries(); !e.empty()) op.observed.push_back({RegisterTarget::kHashField, field, std::move(e)});
+    if (auto e = raw->observations(); !e.empty()) op.observed.push_back({RegisterTarget::kHashField, field, std::move(e)});
   }
   commit(std::move(op));
   return existing == nullptr;
@@ -251,7 +253,7 @@ void Replica::remove_from_collection(std::uint32_t db, const std::string& key, c
   if (kind == OpKind::kRemoveRegister) {
     const Register* reg = state.stored_register(target, path);
     if (reg != nullptr) {
-      if (auto e = reg->entries(); !e.empty()) op.observed.push_back({target, path, std::move(e)});
+      if (auto e = reg->observations(); !e.empty()) op.observed.push_back({target, path, std::move(e)});
     }
   }
   commit(std::move(op));
@@ -301,7 +303,7 @@ Result<bool> Replica::zadd(std::uint32_t db, const std::string& key, const std::
   op.path = member;
   op.score = score;
   if (const Register* raw = raw_register(keyspace_, db, key, RegisterTarget::kSortedSetMember, member)) {
-    if (auto e = raw->entries(); !e.empty()) {
+    if (auto e = raw->observations(); !e.empty()) {
       op.observed.push_back({RegisterTarget::kSortedSetMember, member, std::move(e)});
     }
   }
