@@ -589,4 +589,27 @@ std::size_t KeyState::metadata_bytes() const {
   return bytes;
 }
 
+std::uint32_t KeyState::access_frequency(std::uint64_t now_ms, std::uint32_t lfu_decay_minutes) const {
+  if (lfu_decay_minutes == 0) return access_counter_;
+  const std::uint64_t now_s = now_ms / 1000;
+  const std::uint64_t idle_minutes = now_s > access_seconds_ ? (now_s - access_seconds_) / 60 : 0;
+  const std::uint64_t periods = idle_minutes / lfu_decay_minutes;
+  return periods >= access_counter_ ? 0 : access_counter_ - static_cast<std::uint32_t>(periods);
+}
+
+void KeyState::record_access(std::uint64_t now_ms, std::uint32_t lfu_log_factor, std::uint32_t lfu_decay_minutes,
+                             std::uint64_t random_bits) const {
+  // Redis's LFULogIncr after decay: the counter grows with probability 1/((c - 5) * factor + 1),
+  // so 255 means about a million accesses at the default factor of 10.
+  std::uint32_t counter = access_frequency(now_ms, lfu_decay_minutes);
+  if (counter < 255) {
+    const double base = counter > 5 ? counter - 5.0 : 0.0;
+    const double p = 1.0 / (base * lfu_log_factor + 1.0);
+    const double r = static_cast<double>(random_bits >> 11) / 9007199254740992.0;  // [0, 1)
+    if (r < p) ++counter;
+  }
+  access_counter_ = static_cast<std::uint8_t>(counter);
+  access_seconds_ = static_cast<std::uint32_t>(now_ms / 1000);
+}
+
 }  // namespace tern::crdt

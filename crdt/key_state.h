@@ -85,6 +85,15 @@ class KeyState {
   // The counter entries of every register: what a DEL or SET issued here has observed.
   [[nodiscard]] std::vector<RegisterObservations> observe_counters() const;
 
+  // Local access annotation for eviction: when the key was last read or written here and a
+  // Redis-style logarithmic access counter (LFU). Not replicated, not merged, not in the
+  // digest: each region evicts by its own clients' accesses. Mutable because reads touch it.
+  void record_access(std::uint64_t now_ms, std::uint32_t lfu_log_factor, std::uint32_t lfu_decay_minutes,
+                     std::uint64_t random_bits) const;
+  [[nodiscard]] std::uint64_t last_access_ms() const { return std::uint64_t{access_seconds_} * 1000; }
+  // The LFU counter after decay at `now_ms` (0..255), without changing it.
+  [[nodiscard]] std::uint32_t access_frequency(std::uint64_t now_ms, std::uint32_t lfu_decay_minutes) const;
+
   void digest(Digest& digest) const;
   [[nodiscard]] std::size_t metadata_bytes() const;
   // Every item, for test failure messages.
@@ -116,6 +125,8 @@ class KeyState {
   Register string_;
   std::unique_ptr<Collections> collections_;
   std::unique_ptr<Lifetime> lifetime_;
+  mutable std::uint32_t access_seconds_ = 0;  // Unix seconds of the last access
+  mutable std::uint8_t access_counter_ = 5;   // Redis's LFU_INIT_VAL: new keys are not evicted first
 };
 
 double score_from_register(const Register& reg);

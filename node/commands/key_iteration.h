@@ -1,0 +1,34 @@
+#pragma once
+// Walking a database's keys for KEYS, SCAN, RANDOMKEY, DBSIZE and eviction sampling.
+// Only live keys count: not expired, and holding a visible value (a key may be stored only
+// as CRDT metadata, e.g. a delete that records counter observations).
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "node/command.h"
+#include "node/store.h"
+
+namespace tern::node {
+
+void for_each_live_key(const Store& store, std::uint32_t db,
+                       const std::function<void(const std::string&, const crdt::KeyState&)>& fn);
+
+struct ScanRequest {
+  std::uint64_t cursor = 0;
+  std::size_t count = 10;
+  std::string pattern;  // "" = all
+  std::string type;     // "" = any
+};
+struct ScanPage {
+  std::uint64_t next_cursor = 0;
+  std::vector<std::string> keys;
+};
+// SCAN's guarantee: a key present for the whole iteration is returned at least once.
+ScanPage scan_keys(const Store& store, std::uint32_t db, const ScanRequest& request);
+bool parse_scan_cursor(Call& call, std::string_view text, std::uint64_t* out);
+std::optional<std::string> random_live_key(const Store& store, std::uint32_t db);
+
+}  // namespace tern::node

@@ -1,0 +1,629 @@
+// Sorted-set commands (leaderboards). Member presence is add-wins and a score is a register
+// whose base is the last ZADD plus every ZINCRBY it had not seen (crdt/README.md), so
+// concurrent ZINCRBYs in two regions both count. Reads work on the visible members in
+// Redis order (sorted_set_view.h).
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <map>
+#include <string>
+
+#include "node/command_table.h"
+#include "node/commands/arguments.h"
+#include "node/commands/key_iteration.h"
+#include "node/commands/random_picks.h"
+#include "node/commands/sorted_set_view.h"
+#include "node/glob_match.h"
+#include "node/node.h"
+
+namespace tern::node {
+namespace {
+
+using crdt::ValueType;
+
+crdt::Replica& replica(Call& call) { return call.node.store().replica(); }
+std::uint64_t now(Call& call) { return call.node.store().now_ms(); }
+
+const crdt::KeyState* zset_for_read(Call& call, std::string_view key, bool* ok) {
+  const crdt::KeyState* state = lookup(call, key);
+  *ok = check_type(call, state, ValueType::kSortedSet);
+  return state;
+}
+
+std::optional<double> score_of(const crdt::KeyState* state, const std::string& member) {
+  if (state == nullptr) return std::nullopt;
+  const crdt::Register* reg = state->sorted_set_member(member);
+  if (reg == nullptr) return std::nullopt;
+  return crdt::score_from_register(*reg);
+}
+
+// ---- writes -----------------------------------------------------------------------------
+
+void zadd(Call& call) {
+  bool nx = false, xx = false, gt = false, lt = false, ch = false, incr = false;
+  std::size_t i = 2;
+  for (; i < call.args.size(); ++i) {
+    const std::string_view a = call.args[i];
+    if (equals_ignore_case(a, "NX")) nx = true;
+    else if (equals_ignore_case(a, "XX")) xx = true;
+    else if (equals_ignore_case(a, "GT")) gt = true;
+    else if (equals_ignore_case(a, "LT")) lt = true;
+    else if (equals_ignore_case(a, "CH")) ch = true;
+    else if (equals_ignore_case(a, "INCR")) incr = true;
+    else break;
+  }
+  const std::size_t elements = call.args.size() - i;
+  if (elements == 0 || elements % 2 != 0) return reply_syntax_error(call);
+  if (nx && xx) return call.reply.error("ERR XX and NX options at the same time are not compatible");
+  if ((gt && nx) || (lt && nx) || (gt && lt)) {
+    return call.reply.error("ERR GT, LT, and/or NX options at the same time are not compatible");
+  }
+  if (incr && elements > 2) return call.reply.error("ERR INCR option supports a single increment-element pair");
+  std::vector<double> scores;
+  for (std::size_t j = i; j < call.args.size(); j += 2) {
+    double score = 0;
+    if (!double_argument(call, call.args[j], &score)) return;
+    scores.push_back(score);
+  }
+  const crdt::KeyState* state = lookup(call, call.args[1], false);
+  if (!check_type(call, state, ValueType::kSortedSet)) return;
+  const std::string key(call.args[1]);
+  long long added = 0;
+  long long changed = 0;
+  std::optional<double> incr_result;
+  for (std::size_t j = i, n = 0; j < call.args.size(); j += 2, ++n) {
+    const std::string member(call.args[j + 1]);
+    state = call.node.store().peek(call.client.db, key);
+    const auto current = score_of(state, member);
+    if ((nx && current) || (xx && !current)) continue;
+    double next = scores[n];
+    if (incr && current) {
+      next = *current + scores[n];
+      if (std::isnan(next)) return call.reply.error("ERR resulting score is not a number (NaN)");
+    }
+    if (current && ((gt && next <= *current) || (lt && next >= *current))) continue;
+    if (current && *current == next) {
+      if (incr) incr_result = next;
+      continue;
+    }
+    auto result = incr && current ? replica(call).zincr_by(call.client.db, key, member, scores[n], now(call))
+                                  : replica(call).zadd(call.client.db, key, member, next, now(call)).ok()
+                                        ? crdt::Result<double>(next)
+                                        : crdt::Result<double>(crdt::Errc::kWrongType);
+    if (!result.ok()) return call.reply.error(crdt::errc_message(result.error()));
+    if (current) ++changed;
+    else ++added;
+    incr_result = result.value();
+  }
+  if (incr) return incr_result ? call.reply.double_value(*incr_result) : call.reply.null();
+  call.reply.integer(ch ? added + changed : added);
+}
+
+void zincrby(Call& call) {
+  double delta = 0;
+  if (!double_argument(call, call.args[2], &delta)) return;
+  const crdt::KeyState* state = lookup(call, call.args[1], false);
+  if (!check_type(call, state, ValueType::kSortedSet)) return;
+  const std::string member(call.args[3]);
+  const auto current = score_of(state, member);
+  if (current && std::isnan(*current + delta)) return call.reply.error("ERR resulting score is not a number (NaN)");
+  auto result = current ? replica(call).zincr_by(call.client.db, std::string(call.args[1]), member, delta, now(call))
+                        : (replica(call).zadd(call.client.db, std::string(call.args[1]), member, delta, now(call)).ok()
+                               ? crdt::Result<double>(delta)
+                               : crdt::Result<double>(crdt::Errc::kWrongType));
+  if (!result.ok()) return call.reply.error(crdt::errc_message(result.error()));
+  call.reply.double_value(result.value());
+}
+
+void zrem(Call& call) {
+  const crdt::KeyState* state = lookup(call, call.args[1], false);
+  if (!check_type(call, state, ValueType::kSortedSet)) return;
+  const std::string key(call.args[1]);
+  long long removed = 0;
+  for (std::size_t i = 2; i < call.args.size(); ++i) {
+    auto r = replica(call).zrem(call.client.db, key, std::string(call.args[i]), now(call));
+    if (r.ok() && r.value()) ++removed;
+  }
+  call.reply.integer(removed);
+}
+
+// Replaces `destination` with `members`; replies the count.
+void store_members(Call& call, const std::string& destination, const std::vector<ScoredMember>& members) {
+  auto& r = replica(call);
+  if (r.keyspace().find(call.client.db, destination) != nullptr) r.del(call.client.db, destination, now(call));
+  for (const auto& m : members) (void)r.zadd(call.client.db, destination, m.member, m.score, now(call));
+  call.reply.integer(static_cast<long long>(members.size()));
+}
+
+// ---- reads ------------------------------------------------------------------------------
+
+void zscore(Call& call) {
+  bool ok = false;
+  const crdt::KeyState* state = zset_for_read(call, call.args[1], &ok);
+  if (!ok) return;
+  const auto score = score_of(state, std::string(call.args[2]));
+  if (!score) return call.reply.null();
+  call.reply.double_value(*score);
+}
+
+void zmscore(Call& call) {
+  bool ok = false;
+  const crdt::KeyState* state = zset_for_read(call, call.args[1], &ok);
+  if (!ok) return;
+  call.reply.array(call.args.size() - 2);
+  for (std::size_t i = 2; i < call.args.size(); ++i) {
+    const auto score = score_of(state, std::string(call.args[i]));
+    if (score) call.reply.double_value(*score);
+    else call.reply.null();
+  }
+}
+
+void zcard(Call& call) {
+  bool ok = false;
+  const crdt::KeyState* state = zset_for_read(call, call.args[1], &ok);
+  if (!ok) return;
+  call.reply.integer(state == nullptr ? 0 : static_cast<long long>(state->count_members(ValueType::kSortedSet, SIZE_MAX)));
+}
+
+void zcount(Call& call) {
+  ScoreRange range;
+  if (!parse_score_range(call, call.args[2], call.args[3], &range)) return;
+  bool ok = false;
+  const crdt::KeyState* state = zset_for_read(call, call.args[1], &ok);
+  if (!ok) return;
+  long long n = 0;
+  for (const auto& m : ordered_members(state)) n += range.contains(m.score) ? 1 : 0;
+  call.reply.integer(n);
+}
+
+void zlexcount(Call& call) {
+  LexRange range;
+  if (!parse_lex_range(call, call.args[2], call.args[3], &range)) return;
+  bool ok = false;
+  const crdt::KeyState* state = zset_for_read(call, call.args[1], &ok);
+  if (!ok) return;
+  long long n = 0;
+  for (const auto& m : ordered_members(state)) n += range.contains(m.member) ? 1 : 0;
+  call.reply.integer(n);
+}
+
+void rank_generic(Call& call, bool reverse) {
+  bool ok = false;
+  const crdt::KeyState* state = zset_for_read(call, call.args[1], &ok);
+  if (!ok) return;
+  const auto members = ordered_members(state);
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    if (members[i].member == call.args[2]) {
+      return call.reply.integer(static_cast<long long>(reverse ? members.size() - 1 - i : i));
+    }
+  }
+  call.reply.null();
+}
+void zrank(Call& call) { rank_generic(call, false); }
+void zrevrank(Call& call) { rank_generic(call, true); }
+
+enum class RangeKind : std::uint8_t { kRank, kScore, kLex };
+
+struct RangeRequest {
+  RangeKind kind = RangeKind::kRank;
+  bool reverse = false;
+  bool with_scores = false;
+  bool has_limit = false;
+  long long offset = 0;
+  long long count = -1;
+  std::string_view start;  // as given: for reverse score/lex ranges, the max comes first
+  std::string_view stop;
+};
+
+// Selects the members of `ordered` a range names, in reply order; false after an error reply.
+bool select_range(Call& call, const std::vector<ScoredMember>& ordered, const RangeRequest& request,
+                  std::vector<ScoredMember>* out) {
+  out->clear();
+  const auto size = static_cast<long long>(ordered.size());
+  if (request.kind == RangeKind::kRank) {
+    long long start = 0;
+    long long stop = 0;
+    if (!integer_argument(call, request.start, &start) || !integer_argument(call, request.stop, &stop)) return false;
+    if (start < 0) start += size;
+    if (stop < 0) stop += size;
+    if (start < 0) start = 0;
+    if (start > stop || start >= size) return true;
+    if (stop >= size) stop = size - 1;
+    for (long long i = start; i <= stop; ++i) {
+      out->push_back(ordered[static_cast<std::size_t>(request.reverse ? size - 1 - i : i)]);
+    }
+    return true;
+  }
+  const std::string_view min = request.reverse ? request.stop : request.start;
+  const std::string_view max = request.reverse ? request.start : request.stop;
+  ScoreRange scores;
+  LexRange lex;
+  if (request.kind == RangeKind::kScore && !parse_score_range(call, min, max, &scores)) return false;
+  if (request.kind == RangeKind::kLex && !parse_lex_range(call, min, max, &lex)) return false;
+  long long skip = request.offset;
+  if (request.has_limit && skip < 0) return true;
+  long long remaining = request.has_limit ? request.count : -1;
+  for (std::size_t n = 0; n < ordered.size() && remaining != 0; ++n) {
+    const ScoredMember& m = ordered[request.reverse ? ordered.size() - 1 - n : n];
+    const bool inside = request.kind == RangeKind::kScore ? scores.contains(m.score) : lex.contains(m.member);
+    if (!inside) continue;
+    if (skip > 0) {
+      --skip;
+      continue;
+    }
+    out->push_back(m);
+    if (remaining > 0) --remaining;
+  }
+  return true;
+}
+
+void reply_range(Call& call, const std::vector<ScoredMember>& members, bool with_scores) {
+  if (with_scores && call.client.protocol == 3) {
+    call.reply.array(members.size());
+    for (const auto& m : members) {
+      call.reply.array(2);
+      call.reply.bulk(m.member);
+      call.reply.double_value(m.score);
+    }
+    return;
+  }
+  call.reply.array(members.size() * (with_scores ? 2 : 1));
+  for (const auto& m : members) {
+    call.reply.bulk(m.member);
+    if (with_scores) call.reply.double_value(m.score);
+  }
+}
+
+// Parses the options after ZRANGE/ZRANGESTORE's key and bounds (from args[first]); the old
+// forms (ZRANGEBYSCORE ...) pass their fixed kind and direction. False after an error reply.
+bool parse_range_options(Call& call, std::size_t first, bool flexible, bool allow_withscores, RangeRequest* request) {
+  for (std::size_t j = first; j < call.args.size(); ++j) {
+    const std::string_view a = call.args[j];
+    const std::size_t left = call.args.size() - j - 1;
+    if (allow_withscores && equals_ignore_case(a, "WITHSCORES")) {
+      request->with_scores = true;
+    } else if (equals_ignore_case(a, "LIMIT") && left >= 2) {
+      if (!integer_argument(call, call.args[j + 1], &request->offset) ||
+          !integer_argument(call, call.args[j + 2], &request->count)) {
+        return false;
+      }
+      request->has_limit = true;
+      j += 2;
+    } else if (flexible && equals_ignore_case(a, "REV")) {
+      request->reverse = true;
+    } else if (flexible && equals_ignore_case(a, "BYSCORE")) {
+      request->kind = RangeKind::kScore;
+    } else if (flexible && equals_ignore_case(a, "BYLEX")) {
+      request->kind = RangeKind::kLex;
+    } else {
+      reply_syntax_error(call);
+      return false;
+    }
+  }
+  if (request->has_limit && request->kind == RangeKind::kRank) {
+    call.reply.error("ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX");
+    return false;
+  }
+  if (request->with_scores && request->kind == RangeKind::kLex) {
+    call.reply.error("ERR syntax error, WITHSCORES not supported in combination with BYLEX");
+    return false;
+  }
+  return true;
+}
+
+void range_command(Call& call, RangeRequest request, std::size_t options_from, bool flexible, bool allow_withscores) {
+  request.start = call.args[2];
+  request.stop = call.args[3];
+  if (!parse_range_options(call, options_from, flexible, allow_withscores, &request)) return;
+  bool ok = false;
+  const crdt::KeyState* state = zset_for_read(call, call.args[1], &ok);
+  if (!ok) return;
+  std::vector<ScoredMember> selected;
+  if (!select_range(call, ordered_members(state), request, &selected)) return;
+  reply_range(call, selected, request.with_scores);
+}
+
+void zrange(Call& call) { range_command(call, {}, 4, true, true); }
+void zrevrange(Call& call) {
+  RangeRequest r;
+  r.reverse = true;
+  range_command(call, r, 4, false, true);
+}
+void zrangebyscore(Call& call) {
+  RangeRequest r;
+  r.kind = RangeKind::kScore;
+  range_command(call, r, 4, false, true);
+}
+void zrevrangebyscore(Call& call) {
+  RangeRequest r;
+  r.kind = RangeKind::kScore;
+  r.reverse = true;
+  range_command(call, r, 4, false, true);
+}
+void zrangebylex(Call& call) {
+  RangeRequest r;
+  r.kind = RangeKind::kLex;
+  range_command(call, r, 4, false, false);
+}
+void zrevrangebylex(Call& call) {
+  RangeRequest r;
+  r.kind = RangeKind::kLex;
+  r.reverse = true;
+  range_command(call, r, 4, false, false);
+}
+
+void zrangestore(Call& call) {
+  RangeRequest request;
+  request.start = call.args[3];
+  request.stop = call.args[4];
+  if (!parse_range_options(call, 5, true, false, &request)) return;
+  bool ok = false;
+  const crdt::KeyState* state = zset_for_read(call, call.args[2], &ok);
+  if (!ok) return;
+  std::vector<ScoredMember> selected;
+  if (!select_range(call, ordered_members(state), request, &selected)) return;
+  store_members(call, std::string(call.args[1]), selected);
+}
+
+void remove_range(Call& call, RangeKind kind) {
+  RangeRequest request;
+  request.kind = kind;
+  request.start = call.args[2];
+  request.stop = call.args[3];
+  bool ok = false;
+  const crdt::KeyState* state = lookup(call, call.args[1], false);
+  ok = check_type(call, state, ValueType::kSortedSet);
+  if (!ok) return;
+  std::vector<ScoredMember> selected;
+  if (!select_range(call, ordered_members(state), request, &selected)) return;
+  const std::string key(call.args[1]);
+  for (const auto& m : selected) (void)replica(call).zrem(call.client.db, key, m.member, now(call));
+  call.reply.integer(static_cast<long long>(selected.size()));
+}
+void zremrangebyrank(Call& call) { remove_range(call, RangeKind::kRank); }
+void zremrangebyscore(Call& call) { remove_range(call, RangeKind::kScore); }
+void zremrangebylex(Call& call) { remove_range(call, RangeKind::kLex); }
+
+void pop_generic(Call& call, bool max) {
+  if (call.args.size() > 3) return reply_syntax_error(call);
+  long long count = 1;
+  const bool has_count = call.args.size() == 3;
+  if (has_count) {
+    if (!integer_argument(call, call.args[2], &count)) return;
+    if (count < 0) return call.reply.error("ERR value is out of range, must be positive");
+  }
+  const crdt::KeyState* state = lookup(call, call.args[1], false);
+  if (!check_type(call, state, ValueType::kSortedSet)) return;
+  auto members = ordered_members(state);
+  if (max) std::reverse(members.begin(), members.end());
+  const auto n = std::min<std::size_t>(members.size(), static_cast<std::size_t>(count));
+  members.resize(n);
+  const std::string key(call.args[1]);
+  for (const auto& m : members) (void)replica(call).zrem(call.client.db, key, m.member, now(call));
+  if (!has_count || call.client.protocol == 2) {
+    call.reply.array(n * 2);
+    for (const auto& m : members) {
+      call.reply.bulk(m.member);
+      call.reply.double_value(m.score);
+    }
+    return;
+  }
+  reply_range(call, members, true);
+}
+void zpopmin(Call& call) { pop_generic(call, false); }
+void zpopmax(Call& call) { pop_generic(call, true); }
+
+void zrandmember(Call& call) {
+  if (call.args.size() > 4) return reply_syntax_error(call);
+  long long count = 0;
+  const bool has_count = call.args.size() >= 3;
+  bool with_scores = false;
+  if (has_count && !integer_argument(call, call.args[2], &count)) return;
+  if (call.args.size() == 4) {
+    if (!equals_ignore_case(call.args[3], "WITHSCORES")) return reply_syntax_error(call);
+    with_scores = true;
+  }
+  if (has_count && (count < -(1LL << 62) || count > (1LL << 62))) return call.reply.error("ERR value is out of range");
+  bool ok = false;
+  const crdt::KeyState* state = zset_for_read(call, call.args[1], &ok);
+  if (!ok) return;
+  const auto members = ordered_members(state);
+  if (!has_count) {
+    if (members.empty()) return call.reply.null();
+    return call.reply.bulk(members[random_indexes(members.size(), 1)[0]].member);
+  }
+  std::vector<ScoredMember> picked;
+  for (auto i : random_indexes(members.size(), count)) picked.push_back(members[i]);
+  reply_range(call, picked, with_scores);
+}
+
+enum class Aggregate : std::uint8_t { kSum, kMin, kMax };
+enum class SetOp : std::uint8_t { kUnion, kInter, kDiff };
+
+double aggregate(Aggregate how, double a, double b) {
+  switch (how) {
+    case Aggregate::kMin: return std::min(a, b);
+    case Aggregate::kMax: return std::max(a, b);
+    case Aggregate::kSum: break;
+  }
+  const double sum = a + b;
+  return std::isnan(sum) ? 0.0 : sum;  // Redis: inf + -inf counts as 0
+}
+
+// ZUNION/ZINTER/ZDIFF[STORE]: numkeys at args[numkeys_at]. Replies or stores.
+void combine_command(Call& call, SetOp op, bool store) {
+  const std::size_t numkeys_at = store ? 2 : 1;
+  long long numkeys = 0;
+  if (!integer_argument(call, call.args[numkeys_at], &numkeys)) return;
+  if (numkeys < 1) {
+    return call.reply.error("ERR at least 1 input key is needed for '" + lower_case(call.args[0]) + "' command");
+  }
+  const std::size_t keys_from = numkeys_at + 1;
+  if (keys_from + static_cast<std::size_t>(numkeys) > call.args.size()) return reply_syntax_error(call);
+  const std::size_t keys_end = keys_from + static_cast<std::size_t>(numkeys);
+  std::vector<double> weights(static_cast<std::size_t>(numkeys), 1.0);
+  Aggregate how = Aggregate::kSum;
+  bool with_scores = false;
+  for (std::size_t j = keys_end; j < call.args.size(); ++j) {
+    const std::size_t left = call.args.size() - j - 1;
+    if (op != SetOp::kDiff && equals_ignore_case(call.args[j], "WEIGHTS") && left >= static_cast<std::size_t>(numkeys)) {
+      for (std::size_t w = 0; w < weights.size(); ++w) {
+        std::string copy(call.args[j + 1 + w]);
+        char* end = nullptr;
+        const double v = std::strtod(copy.c_str(), &end);
+        if (copy.empty() || end != copy.c_str() + copy.size() || std::isnan(v)) {
+          return call.reply.error("ERR weight value is not a float");
+        }
+        weights[w] = v;
+      }
+      j += weights.size();
+    } else if (op != SetOp::kDiff && equals_ignore_case(call.args[j], "AGGREGATE") && left >= 1) {
+      const std::string_view a = call.args[++j];
+      if (equals_ignore_case(a, "SUM")) how = Aggregate::kSum;
+      else if (equals_ignore_case(a, "MIN")) how = Aggregate::kMin;
+      else if (equals_ignore_case(a, "MAX")) how = Aggregate::kMax;
+      else return reply_syntax_error(call);
+    } else if (!store && equals_ignore_case(call.args[j], "WITHSCORES")) {
+      with_scores = true;
+    } else {
+      return reply_syntax_error(call);
+    }
+  }
+  // Inputs: sorted sets, or plain sets whose members score 1.
+  std::vector<std::map<std::string, double>> inputs;
+  for (std::size_t k = keys_from; k < keys_end; ++k) {
+    const crdt::KeyState* state = lookup(call, call.args[k]);
+    std::map<std::string, double> members;
+    if (state != nullptr) {
+      if (state->type() == ValueType::kSortedSet) {
+        for (auto& [m, s] : state->sorted_set_members()) members.emplace(m, s);
+      } else if (state->type() == ValueType::kSet) {
+        for (auto& m : state->set_members()) members.emplace(m, 1.0);
+      } else {
+        return reply_wrong_type(call);
+      }
+    }
+    inputs.push_back(std::move(members));
+  }
+  const auto weighted = [&](std::size_t k, double score) {
+    const double v = score * weights[k];
+    return std::isnan(v) ? 0.0 : v;
+  };
+  std::map<std::string, double> result;
+  if (op == SetOp::kUnion) {
+    for (std::size_t k = 0; k < inputs.size(); ++k) {
+      for (const auto& [m, s] : inputs[k]) {
+        auto [it, fresh] = result.emplace(m, weighted(k, s));
+        if (!fresh) it->second = aggregate(how, it->second, weighted(k, s));
+      }
+    }
+  } else if (op == SetOp::kInter) {
+    for (const auto& [m, s] : inputs[0]) {
+      double acc = weighted(0, s);
+      bool everywhere = true;
+      for (std::size_t k = 1; k < inputs.size() && everywhere; ++k) {
+        auto it = inputs[k].find(m);
+        if (it == inputs[k].end()) everywhere = false;
+        else acc = aggregate(how, acc, weighted(k, it->second));
+      }
+      if (everywhere) result.emplace(m, acc);
+    }
+  } else {
+    for (const auto& [m, s] : inputs[0]) {
+      bool elsewhere = false;
+      for (std::size_t k = 1; k < inputs.size() && !elsewhere; ++k) elsewhere = inputs[k].count(m) != 0;
+      if (!elsewhere) result.emplace(m, s);
+    }
+  }
+  std::vector<ScoredMember> members;
+  for (auto& [m, s] : result) members.push_back({s, m});
+  std::sort(members.begin(), members.end(), [](const ScoredMember& a, const ScoredMember& b) {
+    return a.score != b.score ? a.score < b.score : a.member < b.member;
+  });
+  if (store) return store_members(call, std::string(call.args[1]), members);
+  reply_range(call, members, with_scores);
+}
+void zunionstore(Call& call) { combine_command(call, SetOp::kUnion, true); }
+void zinterstore(Call& call) { combine_command(call, SetOp::kInter, true); }
+void zdiffstore(Call& call) { combine_command(call, SetOp::kDiff, true); }
+void zunion(Call& call) { combine_command(call, SetOp::kUnion, false); }
+void zinter(Call& call) { combine_command(call, SetOp::kInter, false); }
+void zdiff(Call& call) { combine_command(call, SetOp::kDiff, false); }
+
+void zscan(Call& call) {
+  std::uint64_t cursor = 0;
+  if (!parse_scan_cursor(call, call.args[2], &cursor)) return;
+  std::string pattern;
+  for (std::size_t i = 3; i < call.args.size(); i += 2) {
+    if (i + 1 >= call.args.size()) return reply_syntax_error(call);
+    if (equals_ignore_case(call.args[i], "MATCH")) {
+      pattern = std::string(call.args[i + 1]);
+    } else if (equals_ignore_case(call.args[i], "COUNT")) {
+      long long count = 0;
+      if (!integer_argument(call, call.args[i + 1], &count)) return;
+      if (count < 1) return reply_syntax_error(call);
+    } else {
+      return reply_syntax_error(call);
+    }
+  }
+  bool ok = false;
+  const crdt::KeyState* state = zset_for_read(call, call.args[1], &ok);
+  if (!ok) return;
+  std::vector<ScoredMember> page;
+  if (cursor == 0) {
+    for (auto& m : ordered_members(state)) {
+      if (pattern.empty() || glob_match(pattern, m.member)) page.push_back(std::move(m));
+    }
+  }
+  call.reply.array(2);
+  call.reply.bulk("0");
+  call.reply.array(page.size() * 2);
+  for (const auto& m : page) {
+    call.reply.bulk(m.member);
+    char score[64];  // ZSCAN sends scores as bulk strings in both protocols
+    const int n = std::snprintf(score, sizeof score, "%.17g", m.score);
+    call.reply.bulk(std::string_view(score, static_cast<std::size_t>(n)));
+  }
+}
+
+constexpr std::uint32_t kWriteOom = kWrite | kDenyOom;
+
+constexpr CommandSpec kCommands[] = {
+    {"zadd", -4, kWriteOom | kFast, 1, 1, 1, zadd, "sorted-set", "Adds members or updates their scores."},
+    {"zincrby", 4, kWriteOom | kFast, 1, 1, 1, zincrby, "sorted-set", "Increments a member's score."},
+    {"zrem", -3, kWrite | kFast, 1, 1, 1, zrem, "sorted-set", "Removes members."},
+    {"zscore", 3, kReadOnly | kFast, 1, 1, 1, zscore, "sorted-set", "Returns a member's score."},
+    {"zmscore", -3, kReadOnly | kFast, 1, 1, 1, zmscore, "sorted-set", "Returns several members' scores."},
+    {"zcard", 2, kReadOnly | kFast, 1, 1, 1, zcard, "sorted-set", "Returns the number of members."},
+    {"zcount", 4, kReadOnly | kFast, 1, 1, 1, zcount, "sorted-set", "Counts members in a score range."},
+    {"zlexcount", 4, kReadOnly | kFast, 1, 1, 1, zlexcount, "sorted-set", "Counts members in a lex range."},
+    {"zrank", 3, kReadOnly | kFast, 1, 1, 1, zrank, "sorted-set", "Returns a member's rank."},
+    {"zrevrank", 3, kReadOnly | kFast, 1, 1, 1, zrevrank, "sorted-set", "Returns a member's rank, high to low."},
+    {"zrange", -4, kReadOnly, 1, 1, 1, zrange, "sorted-set", "Returns members by rank, score or lex range."},
+    {"zrevrange", -4, kReadOnly, 1, 1, 1, zrevrange, "sorted-set", "Returns members by rank, high to low."},
+    {"zrangebyscore", -4, kReadOnly, 1, 1, 1, zrangebyscore, "sorted-set", "Returns members in a score range."},
+    {"zrevrangebyscore", -4, kReadOnly, 1, 1, 1, zrevrangebyscore, "sorted-set", "Returns members in a score range, high to low."},
+    {"zrangebylex", -4, kReadOnly, 1, 1, 1, zrangebylex, "sorted-set", "Returns members in a lex range."},
+    {"zrevrangebylex", -4, kReadOnly, 1, 1, 1, zrevrangebylex, "sorted-set", "Returns members in a lex range, high to low."},
+    {"zrangestore", -5, kWriteOom, 1, 2, 1, zrangestore, "sorted-set", "Stores a range."},
+    {"zremrangebyrank", 4, kWrite, 1, 1, 1, zremrangebyrank, "sorted-set", "Removes members in a rank range."},
+    {"zremrangebyscore", 4, kWrite, 1, 1, 1, zremrangebyscore, "sorted-set", "Removes members in a score range."},
+    {"zremrangebylex", 4, kWrite, 1, 1, 1, zremrangebylex, "sorted-set", "Removes members in a lex range."},
+    {"zpopmin", -2, kWrite | kFast, 1, 1, 1, zpopmin, "sorted-set", "Removes and returns the lowest members."},
+    {"zpopmax", -2, kWrite | kFast, 1, 1, 1, zpopmax, "sorted-set", "Removes and returns the highest members."},
+    {"zrandmember", -2, kReadOnly, 1, 1, 1, zrandmember, "sorted-set", "Returns random members."},
+    {"zunionstore", -4, kWriteOom, 1, 1, 1, zunionstore, "sorted-set", "Stores a union."},
+    {"zinterstore", -4, kWriteOom, 1, 1, 1, zinterstore, "sorted-set", "Stores an intersection."},
+    {"zdiffstore", -4, kWriteOom, 1, 1, 1, zdiffstore, "sorted-set", "Stores a difference."},
+    {"zunion", -3, kReadOnly, 0, 0, 0, zunion, "sorted-set", "Returns a union."},
+    {"zinter", -3, kReadOnly, 0, 0, 0, zinter, "sorted-set", "Returns an intersection."},
+    {"zdiff", -3, kReadOnly, 0, 0, 0, zdiff, "sorted-set", "Returns a difference."},
+    {"zscan", -3, kReadOnly, 1, 1, 1, zscan, "sorted-set", "Iterates over members and scores."},
+};
+
+}  // namespace
+
+std::span<const CommandSpec> sorted_set_commands() { return kCommands; }
+
+}  // namespace tern::node

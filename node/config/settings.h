@@ -1,0 +1,98 @@
+#pragma once
+// Settings: the typed values of the directives tern acts on, for the server's hot paths.
+// Config owns the one instance and rebuilds it from its directive values after every
+// successful load or CONFIG SET, so a reader never sees half of a multi-directive change.
+// The initializers below are the defaults; a test checks they equal the directive table's.
+//
+// Units are Redis's: sizes in bytes, `timeout` and `tcp_keepalive` in seconds,
+// slowlog thresholds in microseconds, `latency_monitor_threshold` in milliseconds,
+// `lfu_decay_time` in minutes.
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "node/log.h"
+
+namespace tern::node {
+
+// In Redis's order (the order of its error message).
+enum class MaxmemoryPolicy : std::uint8_t {
+  kVolatileLru,
+  kVolatileLfu,
+  kVolatileRandom,
+  kVolatileTtl,
+  kAllkeysLru,
+  kAllkeysLfu,
+  kAllkeysRandom,
+  kNoEviction,
+};
+
+// The client classes of client-output-buffer-limit ("slave" and "replica" are one class).
+enum class ClientClass : std::uint8_t { kNormal, kReplica, kPubSub };
+inline constexpr std::size_t kClientClassCount = 3;
+
+// A client is disconnected when its pending output exceeds `hard_bytes`, or stays above
+// `soft_bytes` for `soft_seconds` in a row. Zero disables a limit.
+struct OutputBufferLimit {
+  std::uint64_t hard_bytes = 0;
+  std::uint64_t soft_bytes = 0;
+  std::uint64_t soft_seconds = 0;
+  bool operator==(const OutputBufferLimit&) const = default;
+};
+
+struct Settings {
+  // Listening. An address with a leading '-' ("-::1") is optional: failing to bind it (no
+  // IPv6, say) is not an error. Redis 7 with no config file binds "* -::*"; tern defaults to
+  // Redis's shipped redis.conf, loopback only, so a fresh node is not reachable from outside.
+  std::vector<std::string> bind{"127.0.0.1", "-::1"};
+  std::uint16_t port = 6379;  // 0: the kernel picks a free port (Redis: no TCP listener)
+  std::uint32_t tcp_backlog = 511;
+  std::uint32_t tcp_keepalive = 300;
+  std::uint32_t timeout = 0;  // idle client timeout; 0 = never
+  std::uint32_t maxclients = 10000;
+  std::string requirepass;  // "" = no AUTH needed
+
+  // Request and reply limits.
+  std::uint64_t proto_max_bulk_len = 512ULL * 1024 * 1024;
+  std::uint64_t client_query_buffer_limit = 1024ULL * 1024 * 1024;
+  std::array<OutputBufferLimit, kClientClassCount> client_output_buffer_limit{{
+      {0, 0, 0},                                   // normal
+      {256ULL * 1024 * 1024, 64ULL * 1024 * 1024, 60},  // replica
+      {32ULL * 1024 * 1024, 8ULL * 1024 * 1024, 60},    // pubsub
+  }};
+  [[nodiscard]] const OutputBufferLimit& output_buffer_limit(ClientClass client_class) const {
+    return client_output_buffer_limit[static_cast<std::size_t>(client_class)];
+  }
+
+  // Memory and eviction.
+  std::uint64_t maxmemory = 0;  // 0 = no limit
+  MaxmemoryPolicy maxmemory_policy = MaxmemoryPolicy::kNoEviction;
+  std::uint32_t maxmemory_samples = 5;
+  std::uint32_t lfu_log_factor = 10;
+  std::uint32_t lfu_decay_time = 1;
+  std::uint32_t active_expire_effort = 1;  // 1..10
+
+  std::uint32_t databases = 16;
+
+  // The process.
+  std::uint32_t hz = 10;  // always within 1..500 (out-of-range values are clamped, as Redis)
+  std::uint32_t io_threads = 1;
+  LogLevel loglevel = LogLevel::kNotice;
+  std::string logfile;  // "" = standard error
+  std::string pidfile;  // "" = write no pid file
+  std::string dir = "./";
+  std::int64_t slowlog_log_slower_than = 10000;  // -1 disables the slow log, 0 logs everything
+  std::int64_t slowlog_max_len = 128;
+  std::int64_t latency_monitor_threshold = 0;  // 0 = latency monitor off
+
+  // tern's own.
+  std::string region = "local";
+  std::uint32_t region_id = 1;  // 1..63: the origin id in every stamp this region makes
+  std::string node_id;          // "" = the server chooses one at startup
+
+  bool operator==(const Settings&) const = default;
+};
+
+}  // namespace tern::node

@@ -1,0 +1,158 @@
+#include "node/connection.h"
+
+#include "node/log.h"
+#include "node/server.h"
+
+namespace tern::node {
+namespace {
+
+constexpr std::size_t kReadChunk = 16 * 1024;
+
+std::string endpoint_text(const asio::ip::tcp::endpoint& e) {
+  const auto address = e.address();
+  std::string host = address.to_string();
+  return host + ":" + std::to_string(e.port());
+}
+
+resp::ParserLimits parser_limits(const Settings& s) {
+  resp::ParserLimits limits;
+  limits.max_bulk_len = static_cast<std::size_t>(s.proto_max_bulk_len);
+  limits.max_query_buffer = static_cast<std::size_t>(s.client_query_buffer_limit);
+  return limits;
+}
+
+}  // namespace
+
+Connection::Connection(Server& server, asio::ip::tcp::socket socket)
+    : server_(server), socket_(std::move(socket)), parser_(parser_limits(server.node().settings())) {}
+
+void Connection::start() {
+  Node& node = server_.node();
+  asio::error_code ec;
+  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  if (node.settings().tcp_keepalive > 0) socket_.set_option(asio::socket_base::keep_alive(true), ec);
+  client_.id = node.next_client_id();
+  client_.fd = static_cast<int>(socket_.native_handle());
+  const auto remote = socket_.remote_endpoint(ec);
+  if (!ec) client_.address = endpoint_text(remote);
+  const auto local = socket_.local_endpoint(ec);
+  if (!ec) client_.local_address = endpoint_text(local);
+  client_.created_ms = node.store().now_ms();
+  client_.last_interaction_ms = client_.created_ms;
+  client_.authenticated = node.settings().requirepass.empty();
+  std::weak_ptr<Connection> weak = weak_from_this();
+  client_.wake = [weak] {
+    if (auto self = weak.lock()) self->flush();
+  };
+  node.add_client(client_);
+  read();
+}
+
+void Connection::read() {
+  if (closed_ || reading_) return;
+  reading_ = true;
+  auto buffer = parser_.prepare(kReadChunk);
+  socket_.async_read_some(asio::buffer(buffer.data(), buffer.size()),
+                          [self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
+                            self->reading_ = false;
+                            if (ec) {
+                              self->close();
+                              return;
+                            }
+                            self->on_read(n);
+                          });
+}
+
+void Connection::on_read(std::size_t n) {
+  if (closed_) return;
+  Node& node = server_.node();
+  parser_.commit(n);
+  node.stats().net_input_bytes += n;
+  server_.update_clock();
+  while (!client_.close_after_reply) {
+    parser_.set_authenticated(client_.authenticated);  // Redis bounds what strangers may send
+    const auto status = parser_.next(args_);
+    if (status == resp::RequestParser::Status::kNeedMore) break;
+    if (status == resp::RequestParser::Status::kError) {
+      if (parser_.error_kind() == resp::RequestParser::ErrorKind::kQueryBufferLimit) {
+        ++node.stats().client_query_buffer_limit_disconnections;
+        log_line(LogLevel::kWarning, "Closing client that reached max query buffer length: id=" +
+                                         std::to_string(client_.id) + " addr=" + client_.address);
+        close();
+        return;
+      }
+      resp::ReplyWriter(client_.output).error(parser_.error());
+      log_line(LogLevel::kVerbose, "Protocol error (" + std::string(parser_.error()) + ") from client: id=" +
+                                       std::to_string(client_.id) + " addr=" + client_.address);
+      client_.close_after_reply = true;
+      break;
+    }
+    node.execute(client_, args_);
+    if (node.shutdown_requested()) {
+      server_.stop("SHUTDOWN");
+      return;
+    }
+  }
+  client_.query_buffer_bytes = parser_.buffered_bytes();
+  if (over_output_limit()) return;
+  flush();
+  if (!client_.close_after_reply) read();
+}
+
+bool Connection::over_output_limit() {
+  const Settings& s = server_.node().settings();
+  const bool pubsub = client_.subscription_count() > 0;
+  const auto& limit = s.output_buffer_limit(pubsub ? ClientClass::kPubSub : ClientClass::kNormal);
+  const std::size_t pending = client_.output.size() + sending_.size();
+  bool over = limit.hard_bytes > 0 && pending > limit.hard_bytes;
+  if (!over && limit.soft_bytes > 0 && pending > limit.soft_bytes) {
+    const std::uint64_t now = server_.node().store().now_ms();
+    if (soft_limit_since_ms_ == 0) soft_limit_since_ms_ = now;
+    over = now - soft_limit_since_ms_ >= limit.soft_seconds * 1000;
+  } else if (limit.soft_bytes == 0 || pending <= limit.soft_bytes) {
+    soft_limit_since_ms_ = 0;
+  }
+  if (!over) return false;
+  ++server_.node().stats().client_output_buffer_limit_disconnections;
+  log_line(LogLevel::kWarning, "Client id=" + std::to_string(client_.id) + " addr=" + client_.address +
+                                   " closed for overcoming of output buffer limits.");
+  close();
+  return true;
+}
+
+void Connection::flush() {
+  if (closed_ || writing_) return;
+  if (client_.output.empty()) {
+    if (client_.close_after_reply) close();
+    return;
+  }
+  if (over_output_limit()) return;
+  sending_.swap(client_.output);
+  client_.output.clear();
+  writing_ = true;
+  asio::async_write(socket_, asio::buffer(sending_),
+                    [self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
+                      self->writing_ = false;
+                      if (ec) {
+                        self->close();
+                        return;
+                      }
+                      self->server_.node().stats().net_output_bytes += n;
+                      self->sending_.clear();
+                      if (self->sending_.capacity() > 1024 * 1024) std::string().swap(self->sending_);
+                      self->flush();
+                    });
+}
+
+void Connection::close() {
+  if (closed_) return;
+  closed_ = true;
+  asio::error_code ec;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
+  server_.node().remove_client(client_);
+  client_.wake = nullptr;
+  server_.forget(this);
+}
+
+}  // namespace tern::node

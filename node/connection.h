@@ -1,0 +1,47 @@
+#pragma once
+// Connection: one client socket. It reads into the request parser without copying, hands
+// complete requests to the Node, and writes the replies with one write in flight at a time
+// (replies produced meanwhile wait in ClientState::output and go out in the next write).
+// Limits: query buffer (client-query-buffer-limit) and output buffer (client-output-buffer-limit
+// by class) close the connection as Redis does; a protocol error gets its reply, then closes.
+#include <asio.hpp>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "node/client_state.h"
+#include "node/resp/request_parser.h"
+
+namespace tern::node {
+
+class Server;
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(Server& server, asio::ip::tcp::socket socket);
+  void start();
+  // Writes what is pending; closes once a close was asked for and nothing is left to write.
+  void flush();
+  void close();
+  [[nodiscard]] ClientState& client() { return client_; }
+  [[nodiscard]] bool closed() const { return closed_; }
+
+ private:
+  void read();
+  void on_read(std::size_t n);
+  bool over_output_limit();
+
+  Server& server_;
+  asio::ip::tcp::socket socket_;
+  resp::RequestParser parser_;
+  ClientState client_;
+  std::string sending_;
+  std::vector<std::string_view> args_;
+  bool writing_ = false;
+  bool reading_ = false;
+  bool closed_ = false;
+  std::uint64_t soft_limit_since_ms_ = 0;
+};
+
+}  // namespace tern::node

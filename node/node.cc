@@ -1,0 +1,236 @@
+#include "node/node.h"
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+
+namespace tern::node {
+namespace {
+
+bool arity_ok(const CommandSpec& spec, std::size_t argc) {
+  const auto n = static_cast<long>(argc);
+  return spec.arity > 0 ? n == spec.arity : n >= -spec.arity;
+}
+
+std::string watch_key(std::uint32_t db, std::string_view key) {
+  std::string k = std::to_string(db);
+  k.push_back('\0');
+  k.append(key);
+  return k;
+}
+
+}  // namespace
+
+std::string lower_case(std::string_view text) {
+  std::string out(text);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool equals_ignore_case(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void reply_wrong_arity(Call& call) {
+  call.reply.error("ERR wrong number of arguments for '" + lower_case(call.args[0]) + "' command");
+}
+void reply_subcommand_error(Call& call, std::initializer_list<std::string_view> known) {
+  const std::string sub = lower_case(call.args[1]);
+  for (auto name : known) {
+    if (name == sub) {
+      call.reply.error("ERR wrong number of arguments for '" + lower_case(call.args[0]) + "|" + sub + "' command");
+      return;
+    }
+  }
+  std::string upper = lower_case(call.args[0]);
+  for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  call.reply.error("ERR unknown subcommand '" + std::string(call.args[1].substr(0, 128)) + "'. Try " + upper + " HELP.");
+}
+
+void reply_syntax_error(Call& call) { call.reply.error("ERR syntax error"); }
+void reply_wrong_type(Call& call) {
+  call.reply.error("WRONGTYPE Operation against a key holding the wrong kind of value");
+}
+void reply_not_integer(Call& call) { call.reply.error("ERR value is not an integer or out of range"); }
+
+Node::Node(Config config)
+    : config_(std::move(config)),
+      store_(crdt::RegionId{static_cast<std::uint8_t>(config_.settings().region_id)},
+             static_cast<std::uint32_t>(config_.settings().databases)) {}
+
+void Node::add_client(ClientState& client) { clients_[client.id] = &client; }
+
+void Node::remove_client(ClientState& client) {
+  pubsub_.forget(client);
+  unwatch_all(client);
+  clients_.erase(client.id);
+}
+
+void Node::execute(ClientState& client, std::span<const std::string_view> args) {
+  if (args.empty()) return;
+  resp::ReplyWriter reply(client.output);
+  reply.set_protocol(client.protocol);
+  client.last_interaction_ms = store_.now_ms();
+  const auto reject = [&](const std::string& message) {
+    reply.error(message);
+    ++stats_.total_error_replies;
+    ++stats_.error_replies[message.substr(0, message.find(' '))];
+    if (client.in_multi) client.multi_error = true;
+  };
+
+  const CommandSpec* spec = commands_.find(args[0]);
+  if (spec == nullptr) {
+    std::string message = "ERR unknown command '" + std::string(args[0].substr(0, 128)) +
+                          "', with args beginning with: ";
+    for (std::size_t i = 1; i < args.size() && message.size() < 128; ++i) {
+      message += "'" + std::string(args[i].substr(0, 128 - std::min<std::size_t>(128, message.size()))) + "' ";
+    }
+    reject(message);
+    return;
+  }
+  if (!arity_ok(*spec, args.size())) {
+    auto& stats = stats_.commands[std::string(spec->name)];
+    ++stats.rejected_calls;
+    reject("ERR wrong number of arguments for '" + std::string(spec->name) + "' command");
+    return;
+  }
+  if (!client.authenticated && !settings().requirepass.empty() && (spec->flags & kNoAuth) == 0) {
+    ++stats_.commands[std::string(spec->name)].rejected_calls;
+    reject("NOAUTH Authentication required.");
+    return;
+  }
+  if (client.protocol == 2 && client.subscription_count() > 0 && (spec->flags & kSubscribeContext) == 0) {
+    ++stats_.commands[std::string(spec->name)].rejected_calls;
+    reject("ERR Can't execute '" + std::string(spec->name) +
+           "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
+    return;
+  }
+  if (client.in_multi && (spec->flags & kNoMulti) == 0) {
+    std::vector<std::string> copy(args.begin(), args.end());
+    client.queued.push_back(std::move(copy));
+    reply.simple("QUEUED");
+    return;
+  }
+  if (settings().maxmemory > 0 && (spec->flags & kDenyOom) != 0 && used_memory != nullptr &&
+      used_memory() > settings().maxmemory && !evict_until_within_limit()) {
+    ++stats_.commands[std::string(spec->name)].rejected_calls;
+    reject("OOM command not allowed when used memory > 'maxmemory'.");
+    return;
+  }
+  call(client, *spec, args);
+}
+
+void Node::call(ClientState& client, const CommandSpec& spec, std::span<const std::string_view> args) {
+  resp::ReplyWriter reply(client.output);
+  reply.set_protocol(client.protocol);
+  const std::size_t before = client.output.size();
+  store_.set_access_tuning(settings().lfu_log_factor, settings().lfu_decay_time);
+  const auto started = std::chrono::steady_clock::now();
+  Call c{*this, client, args, reply};
+  spec.handler(c);
+  const auto usec = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count());
+  auto& stats = stats_.commands[std::string(spec.name)];
+  ++stats.calls;
+  stats.usec += usec;
+  ++stats_.total_commands_processed;
+  if (client.output.size() > before && client.output[before] == '-') {
+    ++stats.failed_calls;
+    ++stats_.total_error_replies;
+    const std::size_t end = client.output.find_first_of(" \r", before + 1);
+    ++stats_.error_replies[client.output.substr(before + 1, end - before - 1)];
+  }
+  client.last_command = spec.name;
+  after_write(client);
+  record_slow(client, args, usec);
+}
+
+void Node::drain_ops() {
+  ClientState none;
+  after_write(none);
+}
+
+void Node::after_write(ClientState& /*client*/) {
+  auto ops = store_.take_ops();
+  if (ops.empty()) return;
+  stats_.crdt_ops_emitted += ops.size();
+  for (const auto& op : ops) {
+    if (op.kind == crdt::OpKind::kExpired) ++stats_.expired_keys;
+    if (watchers_.empty()) continue;
+    if (op.kind == crdt::OpKind::kFlushDatabase) {
+      touch_database(op.database);
+    } else {
+      touch_key(op.database, op.key);
+    }
+  }
+}
+
+void Node::record_slow(const ClientState& client, std::span<const std::string_view> args, std::uint64_t usec) {
+  const long long threshold = settings().slowlog_log_slower_than;
+  if (threshold < 0 || usec < static_cast<std::uint64_t>(threshold)) return;
+  SlowLogEntry entry;
+  entry.id = slowlog_next_id_++;
+  entry.unix_seconds = store_.now_ms() / 1000;
+  entry.duration_us = usec;
+  // Like Redis: at most 32 arguments, each at most 128 bytes, with what was left out counted.
+  const std::size_t shown = std::min<std::size_t>(args.size(), 32);
+  for (std::size_t i = 0; i < shown; ++i) {
+    if (i == 31 && args.size() > 32) {
+      entry.args.push_back("... (" + std::to_string(args.size() - 31) + " more arguments)");
+      break;
+    }
+    if (args[i].size() > 128) {
+      entry.args.push_back(std::string(args[i].substr(0, 128)) + "... (" +
+                           std::to_string(args[i].size() - 128) + " more bytes)");
+    } else {
+      entry.args.emplace_back(args[i]);
+    }
+  }
+  entry.client_address = client.address;
+  entry.client_name = client.name;
+  slowlog_.push_front(std::move(entry));
+  const auto max_len = static_cast<std::size_t>(std::max<long long>(0, settings().slowlog_max_len));
+  while (slowlog_.size() > max_len) slowlog_.pop_back();
+}
+
+void Node::watch(ClientState& client, std::uint32_t db, const std::string& key) {
+  for (const auto& [d, k] : client.watched) {
+    if (d == db && k == key) return;
+  }
+  client.watched.emplace_back(db, key);
+  watchers_[watch_key(db, key)].push_back(&client);
+}
+
+void Node::unwatch_all(ClientState& client) {
+  for (const auto& [db, key] : client.watched) {
+    auto it = watchers_.find(watch_key(db, key));
+    if (it == watchers_.end()) continue;
+    std::erase(it->second, &client);
+    if (it->second.empty()) watchers_.erase(it);
+  }
+  client.watched.clear();
+  client.dirty_cas = false;
+}
+
+void Node::touch_key(std::uint32_t db, const std::string& key) {
+  if (watchers_.empty()) return;
+  auto it = watchers_.find(watch_key(db, key));
+  if (it == watchers_.end()) return;
+  for (ClientState* c : it->second) c->dirty_cas = true;
+}
+
+void Node::touch_database(std::uint32_t db) {
+  for (auto& [id, client] : clients_) {
+    for (const auto& [d, key] : client->watched) {
+      if (d == db) client->dirty_cas = true;
+    }
+  }
+}
+
+}  // namespace tern::node

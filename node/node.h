@@ -1,0 +1,120 @@
+#pragma once
+// Node: one tern-server's state and its command dispatch, without sockets. The Asio layer
+// (node/server.h) feeds it parsed requests per client and flushes the replies it writes;
+// tests can drive it directly.
+//
+// Dispatch follows redis-server 7's processCommand order: unknown command, arity,
+// authentication, pub/sub context, MULTI queueing, memory limit, then the handler. After a
+// write, the ops the replica emitted name exactly the keys that changed, which is what
+// WATCH and the change log need.
+#include <cstdint>
+#include <deque>
+#include <initializer_list>
+#include <map>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "node/client_state.h"
+#include "node/command_table.h"
+#include "node/config/config.h"
+#include "node/pubsub.h"
+#include "node/stats.h"
+#include "node/store.h"
+
+namespace tern::node {
+
+struct SlowLogEntry {
+  std::uint64_t id = 0;
+  std::uint64_t unix_seconds = 0;
+  std::uint64_t duration_us = 0;
+  std::vector<std::string> args;
+  std::string client_address;
+  std::string client_name;
+};
+
+class Node {
+ public:
+  explicit Node(Config config);
+
+  // Runs one request of `client`; the reply goes to client.output.
+  void execute(ClientState& client, std::span<const std::string_view> args);
+  // Executes a command with the checks already done (EXEC runs its queue through this).
+  void call(ClientState& client, const CommandSpec& spec, std::span<const std::string_view> args);
+
+  void add_client(ClientState& client);
+  void remove_client(ClientState& client);
+  [[nodiscard]] const std::map<std::uint64_t, ClientState*>& clients() const { return clients_; }
+  [[nodiscard]] std::uint64_t next_client_id() { return ++last_client_id_; }
+
+  [[nodiscard]] Config& config() { return config_; }
+  [[nodiscard]] const Settings& settings() const { return config_.settings(); }
+  [[nodiscard]] Store& store() { return store_; }
+  [[nodiscard]] Stats& stats() { return stats_; }
+  [[nodiscard]] PubSub& pubsub() { return pubsub_; }
+  [[nodiscard]] const CommandTable& commands() const { return commands_; }
+
+  // WATCH bookkeeping.
+  void watch(ClientState& client, std::uint32_t db, const std::string& key);
+  void unwatch_all(ClientState& client);
+  // A key changed (by a command, an expiry, or a remote op): watchers must fail EXEC.
+  void touch_key(std::uint32_t db, const std::string& key);
+  void touch_database(std::uint32_t db);  // FLUSHDB, FLUSHALL, SWAPDB
+
+  // Periodic work, called `hz` times a second: active expiry of a bounded sample of keys.
+  // node/active_expiry.cc
+  void active_expire_cycle();
+  // Routes the ops the replica emitted outside a command (expiry, eviction): WATCH, stats.
+  void drain_ops();
+
+  // maxmemory: evicts keys by the configured policy until used memory is within the limit;
+  // false when that is impossible (noeviction, or nothing left to evict). node/eviction.cc
+  bool evict_until_within_limit();
+
+  // SHUTDOWN: the server loop stops after this turn.
+  void request_shutdown() { shutdown_requested_ = true; }
+  [[nodiscard]] bool shutdown_requested() const { return shutdown_requested_; }
+
+  std::deque<SlowLogEntry>& slowlog() { return slowlog_; }
+  [[nodiscard]] std::uint64_t slowlog_next_id() const { return slowlog_next_id_; }
+  [[nodiscard]] std::uint64_t start_unix_ms() const { return start_unix_ms_; }
+  void set_start_unix_ms(std::uint64_t ms) { start_unix_ms_ = ms; }
+  // The server's listening port as actually bound (INFO tcp_port).
+  std::uint16_t bound_port = 0;
+  std::string config_file;  // absolute path, "" when started without one
+  std::uint64_t (*used_memory)() = nullptr;  // set by the server (allocator statistics)
+
+ private:
+  void after_write(ClientState& client);
+  void record_slow(const ClientState& client, std::span<const std::string_view> args, std::uint64_t usec);
+
+  Config config_;
+  CommandTable commands_;
+  Store store_;
+  Stats stats_;
+  PubSub pubsub_;
+  std::map<std::uint64_t, ClientState*> clients_;
+  std::uint64_t last_client_id_ = 0;
+  std::unordered_map<std::string, std::vector<ClientState*>> watchers_;  // db '\0' key
+  std::deque<SlowLogEntry> slowlog_;
+  std::uint64_t slowlog_next_id_ = 0;
+  std::uint64_t start_unix_ms_ = 0;
+  std::uint32_t expire_db_cursor_ = 0;
+  std::size_t expire_bucket_cursor_ = 0;
+  bool shutdown_requested_ = false;
+};
+
+// Replies shared by many handlers.
+void reply_wrong_arity(Call& call);
+void reply_syntax_error(Call& call);
+void reply_wrong_type(Call& call);
+void reply_not_integer(Call& call);
+// A container command (CLIENT, CONFIG, ...) got a subcommand it lacks, or a known one with the
+// wrong arguments: Redis 7's two texts. `known` lists the subcommands, lower case.
+void reply_subcommand_error(Call& call, std::initializer_list<std::string_view> known);
+std::string lower_case(std::string_view text);
+bool equals_ignore_case(std::string_view a, std::string_view b);
+
+}  // namespace tern::node

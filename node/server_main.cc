@@ -1,0 +1,106 @@
+// tern-server [config-file] [--name value ...]: loads the configuration (redis.conf syntax,
+// overrides on the command line as redis-server takes them), then serves until SHUTDOWN or
+// SIGTERM.
+#include <sys/resource.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "node/allocation_counter.h"
+#include "node/log.h"
+#include "node/node.h"
+#include "node/process_memory.h"
+#include "node/server.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "Usage: tern-server [/path/to/tern.conf] [options]\n"
+    "       tern-server -v or --version\n"
+    "       tern-server -h or --help\n\n"
+    "Options are configuration directives given as --name value, e.g.\n"
+    "       tern-server --port 7000\n"
+    "       tern-server /etc/tern/tern.conf --loglevel verbose\n";
+
+// 10,000 clients need 10,000 descriptors plus the server's own; raise the soft limit.
+void raise_open_files_limit(long long maxclients) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  const rlim_t wanted = static_cast<rlim_t>(maxclients) + 32;
+  if (limit.rlim_cur >= wanted) return;
+  limit.rlim_cur = std::min(wanted, limit.rlim_max);
+  if (setrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur < wanted) {
+    tern::node::log_line(tern::node::LogLevel::kWarning,
+                         "You requested maxclients of " + std::to_string(maxclients) +
+                             " requiring at least " + std::to_string(wanted) +
+                             " max file descriptors, but the limit could only be raised to " +
+                             std::to_string(limit.rlim_cur));
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace tern::node;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (!args.empty() && (args[0] == "-v" || args[0] == "--version")) {
+    std::printf("tern-server v=0.1.0 (speaks the Redis 7.0 protocol)\n");
+    return 0;
+  }
+  if (!args.empty() && (args[0] == "-h" || args[0] == "--help")) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  std::string config_path;
+  std::string config_text;
+  if (!args.empty() && args[0].rfind("--", 0) != 0) {
+    config_path = args[0];
+    args.erase(args.begin());
+    std::ifstream in(config_path);
+    if (!in) {
+      std::fprintf(stderr, "Fatal error, can't open config file '%s': %s\n", config_path.c_str(), std::strerror(errno));
+      return 1;
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    config_text = text.str();
+    std::error_code ec;
+    const auto absolute = std::filesystem::absolute(config_path, ec);
+    if (!ec) config_path = absolute.string();
+  }
+  auto loaded = Config::load(config_text, config_path.empty() ? "(command line)" : config_path, args);
+  if (auto* error = std::get_if<ConfigError>(&loaded)) {
+    std::fprintf(stderr, "%s\n", error->message.c_str());
+    return 1;
+  }
+  Config config = std::move(std::get<Config>(loaded));
+  if (!configure_log(config.settings().loglevel, config.settings().logfile)) {
+    std::fprintf(stderr, "Can't open the log file: %s\n", config.settings().logfile.c_str());
+    return 1;
+  }
+  std::signal(SIGPIPE, SIG_IGN);
+  raise_open_files_limit(config.settings().maxclients);
+
+  Node node(std::move(config));
+  node.config_file = config_path;
+  node.used_memory = &counted_heap_bytes;
+  asio::io_context io(1);
+  Server server(node, io);
+  std::string error;
+  if (!server.listen(&error)) {
+    log_line(LogLevel::kWarning, error);
+    return 1;
+  }
+  log_line(LogLevel::kNotice, "tern-server started, port=" + std::to_string(node.bound_port) +
+                                  " region=" + node.settings().region);
+  server.run();
+  return 0;
+}

@@ -1,0 +1,53 @@
+#include "node/store.h"
+
+namespace tern::node {
+
+Store::Store(crdt::RegionId region, std::uint32_t databases) : replica_(region, databases) {}
+
+const crdt::KeyState* Store::find(std::uint32_t db, const std::string& key) {
+  const crdt::KeyState* state = replica_.keyspace().find(db, key);
+  if (state == nullptr) return nullptr;
+  if (state->expired_at(now_ms_)) {
+    replica_.expire_if_due(db, key, now_ms_);
+  }
+  const crdt::KeyState* live = replica_.lookup(db, key, now_ms_);
+  if (live != nullptr) {
+    access_random_ ^= access_random_ << 13;
+    access_random_ ^= access_random_ >> 7;
+    access_random_ ^= access_random_ << 17;
+    live->record_access(now_ms_, lfu_log_factor_, lfu_decay_minutes_, access_random_);
+  }
+  return live;
+}
+
+const crdt::KeyState* Store::peek(std::uint32_t db, const std::string& key) const {
+  return replica_.lookup(db, key, now_ms_);
+}
+
+std::vector<crdt::Op> Store::take_ops() {
+  auto ops = replica_.take_outbox();
+  for (const auto& op : ops) {
+    if (op.kind == crdt::OpKind::kExpired) ++expired_keys_;
+  }
+  return ops;
+}
+
+std::size_t Store::key_count(std::uint32_t db) const {
+  if (db >= databases()) return 0;
+  std::size_t n = 0;
+  for (const auto& [key, state] : replica_.keyspace().database(db)) {
+    if (!state.expired_at(now_ms_) && state.type() != crdt::ValueType::kNone) ++n;
+  }
+  return n;
+}
+
+std::size_t Store::volatile_key_count(std::uint32_t db) const {
+  if (db >= databases()) return 0;
+  std::size_t n = 0;
+  for (const auto& [key, state] : replica_.keyspace().database(db)) {
+    if (state.deadline_ms() && !state.expired_at(now_ms_) && state.type() != crdt::ValueType::kNone) ++n;
+  }
+  return n;
+}
+
+}  // namespace tern::node
