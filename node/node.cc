@@ -95,18 +95,18 @@ void Node::execute(ClientState& client, std::span<const std::string_view> args) 
     return;
   }
   if (!arity_ok(*spec, args.size())) {
-    auto& stats = stats_.commands[std::string(spec->name)];
+    auto& stats = stats_.commands[spec->name];
     ++stats.rejected_calls;
     reject("ERR wrong number of arguments for '" + std::string(spec->name) + "' command");
     return;
   }
   if (!client.authenticated && !settings().requirepass.empty() && (spec->flags & kNoAuth) == 0) {
-    ++stats_.commands[std::string(spec->name)].rejected_calls;
+    ++stats_.commands[spec->name].rejected_calls;
     reject("NOAUTH Authentication required.");
     return;
   }
   if (client.protocol == 2 && client.subscription_count() > 0 && (spec->flags & kSubscribeContext) == 0) {
-    ++stats_.commands[std::string(spec->name)].rejected_calls;
+    ++stats_.commands[spec->name].rejected_calls;
     reject("ERR Can't execute '" + std::string(spec->name) +
            "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
     return;
@@ -119,7 +119,7 @@ void Node::execute(ClientState& client, std::span<const std::string_view> args) 
   }
   if (settings().maxmemory > 0 && (spec->flags & kDenyOom) != 0 && used_memory != nullptr &&
       used_memory() > settings().maxmemory && !evict_until_within_limit()) {
-    ++stats_.commands[std::string(spec->name)].rejected_calls;
+    ++stats_.commands[spec->name].rejected_calls;
     reject("OOM command not allowed when used memory > 'maxmemory'.");
     return;
   }
@@ -136,7 +136,7 @@ void Node::call(ClientState& client, const CommandSpec& spec, std::span<const st
   spec.handler(c);
   const auto usec = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count());
-  auto& stats = stats_.commands[std::string(spec.name)];
+  auto& stats = stats_.commands[spec.name];
   ++stats.calls;
   stats.usec += usec;
   ++stats_.total_commands_processed;

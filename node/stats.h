@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 
 namespace tern::node {
 
@@ -29,7 +31,8 @@ struct Stats {
   std::uint64_t client_query_buffer_limit_disconnections = 0;
   std::uint64_t client_output_buffer_limit_disconnections = 0;
   std::uint64_t crdt_ops_emitted = 0;
-  std::map<std::string, CommandStats> commands;  // by lower-case name
+  // By the spec's lower-case name (static storage): one hash of a short name per command.
+  std::unordered_map<std::string_view, CommandStats> commands;
   std::map<std::string, std::uint64_t> error_replies;  // by error prefix (ERR, WRONGTYPE, ...)
 
   // instantaneous_ops_per_sec: a ring of samples taken by the server's timer.

@@ -8,16 +8,18 @@ const crdt::KeyState* Store::find(std::uint32_t db, const std::string& key) {
   const crdt::KeyState* state = replica_.keyspace().find(db, key);
   if (state == nullptr) return nullptr;
   if (state->expired_at(now_ms_)) {
+    // Lazy expiry (an op), then look again: writes stamped after the deadline survive it.
     replica_.expire_if_due(db, key, now_ms_);
+    state = replica_.lookup(db, key, now_ms_);
+    if (state == nullptr) return nullptr;
+  } else if (state->type() == crdt::ValueType::kNone) {
+    return nullptr;  // only CRDT metadata is stored (e.g. a delete that observed counters)
   }
-  const crdt::KeyState* live = replica_.lookup(db, key, now_ms_);
-  if (live != nullptr) {
-    access_random_ ^= access_random_ << 13;
-    access_random_ ^= access_random_ >> 7;
-    access_random_ ^= access_random_ << 17;
-    live->record_access(now_ms_, lfu_log_factor_, lfu_decay_minutes_, access_random_);
-  }
-  return live;
+  access_random_ ^= access_random_ << 13;
+  access_random_ ^= access_random_ >> 7;
+  access_random_ ^= access_random_ << 17;
+  state->record_access(now_ms_, lfu_log_factor_, lfu_decay_minutes_, access_random_);
+  return state;
 }
 
 const crdt::KeyState* Store::peek(std::uint32_t db, const std::string& key) const {

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
 #include <set>
 
 #include "node/commands/key_iteration.h"
@@ -197,14 +198,15 @@ void cpu_section(Node&, std::string& out) {
 
 void commandstats_section(Node& node, std::string& out) {
   out += "# Commandstats\r\n";
-  for (const auto& [name, s] : node.stats().commands) {
+  std::map<std::string_view, CommandStats> sorted(node.stats().commands.begin(), node.stats().commands.end());
+  for (const auto& [name, s] : sorted) {
     if (s.calls == 0 && s.rejected_calls == 0 && s.failed_calls == 0) continue;
     char buf[256];
     std::snprintf(buf, sizeof buf, "calls=%llu,usec=%llu,usec_per_call=%.2f,rejected_calls=%llu,failed_calls=%llu",
                   static_cast<unsigned long long>(s.calls), static_cast<unsigned long long>(s.usec),
                   s.calls == 0 ? 0.0 : static_cast<double>(s.usec) / static_cast<double>(s.calls),
                   static_cast<unsigned long long>(s.rejected_calls), static_cast<unsigned long long>(s.failed_calls));
-    field(out, "cmdstat_" + name, std::string(buf));
+    field(out, "cmdstat_" + std::string(name), std::string(buf));
   }
 }
 

@@ -167,8 +167,7 @@ std::vector<std::pair<std::string, std::string>> Config::get_many(
 std::optional<ConfigError> Config::set(
     const std::vector<std::pair<std::string, std::string>>& changes, bool local_connection) {
   // First every name, as Redis does: the first problem found wins.
-  const std::string& protected_policy =
-      values_[find_directive("enable-protected-configs")->index];
+  const std::string& protected_policy = values_[find_directive("enable-protected-configs")->index];
   const bool protected_allowed =
       protected_policy == "yes" || (protected_policy == "local" && local_connection);
   std::vector<DirectiveMatch> matches;
@@ -192,8 +191,8 @@ std::optional<ConfigError> Config::set(
       }
     }
     if (!problem.empty()) {
-      return ConfigError{"ERR CONFIG SET failed (possibly related to argument '" + name +
-                         "') - " + std::string(problem)};
+      return ConfigError{"ERR CONFIG SET failed (possibly related to argument '" + name + "') - " +
+                         std::string(problem)};
     }
     matches.push_back(*match);
   }

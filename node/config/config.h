@@ -39,9 +39,9 @@ class Config {
   //   Reading the configuration file 'tern.conf', at line 3
   //   >>> 'port abc'
   //   argument couldn't be parsed into an integer
-  static std::variant<Config, ConfigError> load(std::string_view file_text,
-                                                std::string_view file_name,
-                                                const std::vector<std::string>& overrides);
+  [[nodiscard]] static std::variant<Config, ConfigError> load(
+      std::string_view file_text, std::string_view file_name,
+      const std::vector<std::string>& overrides);
 
   // CONFIG GET with one pattern: (name, value) for every directive name or alias that
   // glob-matches the pattern, ignoring case, in table order. A pattern without * ? [ is
@@ -59,8 +59,9 @@ class Config {
   //   ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument must be a
   //   memory value
   // (An odd argument count is the caller's "ERR syntax error", as in Redis.)
-  std::optional<ConfigError> set(const std::vector<std::pair<std::string, std::string>>& changes,
-                                 bool local_connection = false);
+  [[nodiscard]] std::optional<ConfigError> set(
+      const std::vector<std::pair<std::string, std::string>>& changes,
+      bool local_connection = false);
 
   // CONFIG REWRITE: the new text of the file whose current text is `original_text`. Comments,
   // blank lines and line order are kept; each directive's first line is replaced by its

@@ -50,12 +50,24 @@ std::optional<std::vector<std::string>> split_config_arguments(std::string_view 
         } else if (c == '\\' && at(p + 1) != '\0') {
           ++p;
           switch (at(p)) {
-            case 'n': current += '\n'; break;
-            case 'r': current += '\r'; break;
-            case 't': current += '\t'; break;
-            case 'b': current += '\b'; break;
-            case 'a': current += '\a'; break;
-            default: current += at(p); break;
+            case 'n':
+              current += '\n';
+              break;
+            case 'r':
+              current += '\r';
+              break;
+            case 't':
+              current += '\t';
+              break;
+            case 'b':
+              current += '\b';
+              break;
+            case 'a':
+              current += '\a';
+              break;
+            default:
+              current += at(p);
+              break;
           }
         } else if (c == '"') {
           // The closing quote must be followed by a blank or nothing at all.
@@ -123,13 +135,27 @@ std::string quote_config_argument(std::string_view text) {
   std::string quoted = "\"";
   for (const char c : text) {
     switch (c) {
-      case '\\': quoted += "\\\\"; break;
-      case '"': quoted += "\\\""; break;
-      case '\n': quoted += "\\n"; break;
-      case '\r': quoted += "\\r"; break;
-      case '\t': quoted += "\\t"; break;
-      case '\a': quoted += "\\a"; break;
-      case '\b': quoted += "\\b"; break;
+      case '\\':
+        quoted += "\\\\";
+        break;
+      case '"':
+        quoted += "\\\"";
+        break;
+      case '\n':
+        quoted += "\\n";
+        break;
+      case '\r':
+        quoted += "\\r";
+        break;
+      case '\t':
+        quoted += "\\t";
+        break;
+      case '\a':
+        quoted += "\\a";
+        break;
+      case '\b':
+        quoted += "\\b";
+        break;
       default:
         if (c >= 0x20 && c <= 0x7e) {
           quoted += c;

@@ -35,8 +35,8 @@ std::string_view trim_config_line(std::string_view line);
 
 // One directive line of a file.
 struct ConfigFileLine {
-  std::size_t number = 0;  // 1-based
-  std::string_view text;   // trimmed, as error messages quote it
+  std::size_t number = 0;                             // 1-based
+  std::string_view text;                              // trimmed, as error messages quote it
   std::optional<std::vector<std::string>> arguments;  // nullopt: unbalanced quotes
 };
 

@@ -34,8 +34,8 @@ std::string rewrite_config_text(std::string_view original_text,
       continue;
     }
     const auto arguments = split_config_arguments(trimmed);
-    const auto match = (arguments && !arguments->empty()) ? find_directive(arguments->front())
-                                                          : std::nullopt;
+    const auto match =
+        (arguments && !arguments->empty()) ? find_directive(arguments->front()) : std::nullopt;
     if (!match) {
       lines.push_back("# ??? " + std::string(trimmed));
       continue;

@@ -14,7 +14,7 @@ constexpr std::uint64_t kIntMax = std::numeric_limits<std::int32_t>::max();
 constexpr std::uint64_t kUintMax = std::numeric_limits<std::uint32_t>::max();
 constexpr std::uint64_t kLongMax = std::numeric_limits<std::int64_t>::max();
 constexpr std::uint64_t kUnsignedLongMax = std::numeric_limits<std::uint64_t>::max();
-constexpr std::uint64_t kMegabyte = 1024 * 1024;
+constexpr std::uint64_t kMegabyte = 1024ULL * 1024;
 
 constexpr std::array<std::string_view, 8> kMaxmemoryPolicies{
     "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
@@ -41,61 +41,61 @@ constexpr std::array<std::string_view, 3> kTlsAuthClients{"no", "yes", "optional
 struct Row {
   Directive directive;
 
-  Row alias(std::string_view name) const {
+  [[nodiscard]] Row alias(std::string_view name) const {
     Row row = *this;
     row.directive.alias = name;
     return row;
   }
-  Row startup_only() const {
+  [[nodiscard]] Row startup_only() const {
     Row row = *this;
     row.directive.mutability = Mutability::kStartupOnly;
     return row;
   }
-  Row protected_config() const {
+  [[nodiscard]] Row protected_config() const {
     Row row = *this;
     row.directive.mutability = Mutability::kProtected;
     return row;
   }
-  Row acted_on(SettingsStore store) const {
+  [[nodiscard]] Row acted_on(SettingsStore store) const {
     Row row = *this;
     row.directive.effect = Effect::kActedOn;
     row.directive.store = store;
     return row;
   }
   // Acted on by Config itself rather than through Settings.
-  Row acted_on_by_config() const {
+  [[nodiscard]] Row acted_on_by_config() const {
     Row row = *this;
     row.directive.effect = Effect::kActedOn;
     return row;
   }
-  Row default_only(std::string_view refusal) const {
+  [[nodiscard]] Row default_only(std::string_view refusal) const {
     Row row = *this;
     row.directive.effect = Effect::kDefaultOnly;
     row.directive.refusal = refusal;
     return row;
   }
-  Row sensitive() const {
+  [[nodiscard]] Row sensitive() const {
     Row row = *this;
     row.directive.sensitive = true;
     return row;
   }
-  Row multiple_arguments() const {
+  [[nodiscard]] Row multiple_arguments() const {
     Row row = *this;
     row.directive.multiple_arguments = true;
     return row;
   }
-  Row rewritten_by(SpecialRewriter rewriter) const {
+  [[nodiscard]] Row rewritten_by(SpecialRewriter rewriter) const {
     Row row = *this;
     row.directive.rewrite_special = rewriter;
     return row;
   }
-  Row range(std::int64_t min, std::uint64_t max) const {
+  [[nodiscard]] Row range(std::int64_t min, std::uint64_t max) const {
     Row row = *this;
     row.directive.min = min;
     row.directive.max = max;
     return row;
   }
-  Row choices(std::span<const std::string_view> names) const {
+  [[nodiscard]] Row choices(std::span<const std::string_view> names) const {
     Row row = *this;
     row.directive.choices = names;
     return row;
@@ -205,8 +205,7 @@ std::vector<Directive> build_table() {
       make(ValueKind::kOctal, "unixsocketperm", "0", "Unix socket permissions (octal).")
           .range(0, 0777)
           .startup_only(),
-      integer("socket-mark-id", "0", 0, kUintMax, "SO_MARK for listening sockets.")
-          .startup_only(),
+      integer("socket-mark-id", "0", 0, kUintMax, "SO_MARK for listening sockets.").startup_only(),
       text("bind-source-addr", "", "Source address for outgoing replication connections."),
 
       // --- Request and reply limits ---------------------------------------------------------
@@ -251,8 +250,7 @@ std::vector<Directive> build_table() {
       integer("maxmemory-samples", "5", 1, kIntMax,
               "Keys sampled per eviction (approximated LRU/LFU/TTL).")
           .acted_on([](Settings& s, std::string_view v) { s.maxmemory_samples = u32(v); }),
-      integer("maxmemory-eviction-tenacity", "10", 0, 100,
-              "How long one eviction cycle may run."),
+      integer("maxmemory-eviction-tenacity", "10", 0, 100, "How long one eviction cycle may run."),
       integer("lfu-log-factor", "10", 0, kIntMax, "LFU counter logarithm factor.")
           .acted_on([](Settings& s, std::string_view v) { s.lfu_log_factor = u32(v); }),
       integer("lfu-decay-time", "1", 0, kIntMax, "Minutes for an LFU counter to halve.")
@@ -316,9 +314,8 @@ std::vector<Directive> build_table() {
             s.slowlog_log_slower_than = canonical_signed(v);
           }),
       integer("slowlog-max-len", "128", 0, kLongMax, "Entries kept in the slow log.")
-          .acted_on([](Settings& s, std::string_view v) {
-            s.slowlog_max_len = canonical_signed(v);
-          }),
+          .acted_on(
+              [](Settings& s, std::string_view v) { s.slowlog_max_len = canonical_signed(v); }),
       integer("latency-monitor-threshold", "0", 0, kLongMax,
               "Record events slower than this many milliseconds (LATENCY); 0 disables.")
           .acted_on([](Settings& s, std::string_view v) {
@@ -455,8 +452,7 @@ std::vector<Directive> build_table() {
       text("masteruser", "", "ACL user for the primary."),
       yes_no("replica-serve-stale-data", "yes", "Serve reads while out of sync.")
           .alias("slave-serve-stale-data"),
-      yes_no("replica-read-only", "yes", "Refuse writes on a replica.")
-          .alias("slave-read-only"),
+      yes_no("replica-read-only", "yes", "Refuse writes on a replica.").alias("slave-read-only"),
       yes_no("repl-diskless-sync", "yes", "Full syncs stream the RDB over the socket."),
       integer("repl-diskless-sync-delay", "5", 0, kIntMax, "Seconds to wait for more replicas."),
       integer("repl-diskless-sync-max-replicas", "0", 0, kIntMax,
@@ -471,8 +467,7 @@ std::vector<Directive> build_table() {
       integer("replica-priority", "100", 0, kIntMax, "Sentinel promotion priority.")
           .alias("slave-priority"),
       yes_no("replica-announced", "yes", "Sentinel lists this replica."),
-      text("replica-announce-ip", "", "IP to announce to the primary.")
-          .alias("slave-announce-ip"),
+      text("replica-announce-ip", "", "IP to announce to the primary.").alias("slave-announce-ip"),
       integer("replica-announce-port", "0", 0, 65535, "Port to announce to the primary.")
           .alias("slave-announce-port"),
       yes_no("replica-ignore-disk-write-errors", "no", "Keep replicating after disk errors."),
@@ -563,8 +558,8 @@ std::vector<Directive> build_table() {
 }  // namespace
 
 const std::vector<Directive>& directive_table() {
-  static const std::vector<Directive> table = build_table();
-  return table;
+  static const std::vector<Directive> kTable = build_table();
+  return kTable;
 }
 
 std::optional<DirectiveMatch> find_directive(std::string_view name) {

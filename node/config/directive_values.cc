@@ -59,8 +59,9 @@ std::optional<std::int64_t> parse_strtoll_whole(std::string_view text) {
     return std::nullopt;
   }
   if (i != text.size()) return std::nullopt;
-  if (negative) return magnitude == (1ULL << 63) ? std::numeric_limits<std::int64_t>::min()
-                                                 : -static_cast<std::int64_t>(magnitude);
+  if (negative)
+    return magnitude == (1ULL << 63) ? std::numeric_limits<std::int64_t>::min()
+                                     : -static_cast<std::int64_t>(magnitude);
   if (magnitude > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
     return std::nullopt;
   }
@@ -132,8 +133,8 @@ std::string format_output_buffer_limits(
 }  // namespace
 
 ValueOrError parse_directive_value(const Directive& directive,
-                                   std::span<const std::string> arguments,
-                                   std::string_view current, bool accumulating) {
+                                   std::span<const std::string> arguments, std::string_view current,
+                                   bool accumulating) {
   ValueOrError parsed = error("wrong number of arguments");
   if (directive.kind == ValueKind::kSpecial) {
     parsed = directive.parse_special(directive, arguments, current, accumulating);
@@ -146,12 +147,23 @@ ValueOrError parse_directive_value(const Directive& directive,
                      : ValueOrError{error("argument must be 'yes' or 'no'")};
         break;
       }
-      case ValueKind::kInteger: parsed = parse_integer_value(directive, text); break;
-      case ValueKind::kMemory: parsed = parse_memory_value_in_range(directive, text); break;
-      case ValueKind::kOctal: parsed = parse_octal_value(directive, text); break;
-      case ValueKind::kEnum: parsed = parse_enum_value(directive, text); break;
-      case ValueKind::kString: parsed = text; break;
-      case ValueKind::kSpecial: break;
+      case ValueKind::kInteger:
+        parsed = parse_integer_value(directive, text);
+        break;
+      case ValueKind::kMemory:
+        parsed = parse_memory_value_in_range(directive, text);
+        break;
+      case ValueKind::kOctal:
+        parsed = parse_octal_value(directive, text);
+        break;
+      case ValueKind::kEnum:
+        parsed = parse_enum_value(directive, text);
+        break;
+      case ValueKind::kString:
+        parsed = text;
+        break;
+      case ValueKind::kSpecial:
+        break;
     }
   }
   if (directive.effect == Effect::kDefaultOnly && std::holds_alternative<std::string>(parsed) &&
@@ -164,17 +176,19 @@ ValueOrError parse_directive_value(const Directive& directive,
 std::vector<FileLine> directive_file_lines(const Directive& directive, std::string_view value) {
   if (directive.rewrite_special != nullptr) return directive.rewrite_special(directive, value);
   switch (directive.kind) {
-    case ValueKind::kString: return rewrite_quoted(directive, value);
+    case ValueKind::kString:
+      return rewrite_quoted(directive, value);
     case ValueKind::kMemory:
       return one_line(directive, value, format_memory_for_file(canonical_unsigned(value)));
-    default: return one_line(directive, value, value);
+    default:
+      return one_line(directive, value, value);
   }
 }
 
 // --- special parsers ------------------------------------------------------------------------
 
-ValueOrError parse_bind(const Directive&, std::span<const std::string> arguments,
-                        std::string_view, bool) {
+ValueOrError parse_bind(const Directive&, std::span<const std::string> arguments, std::string_view,
+                        bool) {
   if (arguments.size() == 1 && arguments[0].empty()) arguments = {};
   if (arguments.empty()) {
     return error("bind needs at least one address: tern listens on TCP only");
@@ -380,8 +394,8 @@ ValueOrError parse_replicaof(const Directive&, std::span<const std::string> argu
 namespace {
 
 bool is_name_character(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '.' || c == '_' || c == '-';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+         c == '_' || c == '-';
 }
 
 bool is_name(std::string_view text) {
@@ -424,9 +438,8 @@ std::vector<FileLine> rewrite_client_output_buffer_limit(const Directive& direct
   const auto defaults = canonical_output_buffer_limits(directive.default_value);
   std::vector<FileLine> lines;
   for (std::size_t i = 0; i < kClientClassCount; ++i) {
-    lines.push_back(FileLine{std::string(directive.name) + " " +
-                                 std::string(kClassFileNames[i]) + " " +
-                                 format_memory_for_file(limits[i].hard_bytes) + " " +
+    lines.push_back(FileLine{std::string(directive.name) + " " + std::string(kClassFileNames[i]) +
+                                 " " + format_memory_for_file(limits[i].hard_bytes) + " " +
                                  format_memory_for_file(limits[i].soft_bytes) + " " +
                                  std::to_string(limits[i].soft_seconds),
                              limits[i] != defaults[i]});
@@ -476,9 +489,9 @@ std::array<OutputBufferLimit, kClientClassCount> canonical_output_buffer_limits(
   std::array<OutputBufferLimit, kClientClassCount> limits{};
   const std::vector<std::string> words = split_on_spaces(value);
   for (std::size_t i = 0; i + 3 < words.size() && i / 4 < kClientClassCount; i += 4) {
-    limits[i / 4] = OutputBufferLimit{canonical_unsigned(words[i + 1]),
-                                      canonical_unsigned(words[i + 2]),
-                                      canonical_unsigned(words[i + 3])};
+    limits[i / 4] =
+        OutputBufferLimit{canonical_unsigned(words[i + 1]), canonical_unsigned(words[i + 2]),
+                          canonical_unsigned(words[i + 3])};
   }
   return limits;
 }

@@ -19,8 +19,8 @@ namespace tern::node {
 // The directive's canonical text for `arguments` (one argument unless the directive takes
 // several), or the error. A default-only directive given another value gets its refusal.
 ValueOrError parse_directive_value(const Directive& directive,
-                                   std::span<const std::string> arguments,
-                                   std::string_view current, bool accumulating);
+                                   std::span<const std::string> arguments, std::string_view current,
+                                   bool accumulating);
 
 // The lines CONFIG REWRITE writes for the directive holding `value`, under its canonical
 // name. Most directives write one line; `save` one per rule, client-output-buffer-limit one
@@ -47,8 +47,7 @@ ValueOrError parse_replicaof(const Directive&, std::span<const std::string>, std
                              bool);
 ValueOrError parse_region_name(const Directive&, std::span<const std::string>, std::string_view,
                                bool);
-ValueOrError parse_node_id(const Directive&, std::span<const std::string>, std::string_view,
-                           bool);
+ValueOrError parse_node_id(const Directive&, std::span<const std::string>, std::string_view, bool);
 
 std::vector<FileLine> rewrite_quoted(const Directive&, std::string_view value);
 std::vector<FileLine> rewrite_client_output_buffer_limit(const Directive&, std::string_view value);

@@ -58,7 +58,7 @@ struct Settings {
   std::uint64_t proto_max_bulk_len = 512ULL * 1024 * 1024;
   std::uint64_t client_query_buffer_limit = 1024ULL * 1024 * 1024;
   std::array<OutputBufferLimit, kClientClassCount> client_output_buffer_limit{{
-      {0, 0, 0},                                   // normal
+      {0, 0, 0},                                        // normal
       {256ULL * 1024 * 1024, 64ULL * 1024 * 1024, 60},  // replica
       {32ULL * 1024 * 1024, 8ULL * 1024 * 1024, 60},    // pubsub
   }};

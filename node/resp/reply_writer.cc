@@ -96,6 +96,13 @@ void ReplyWriter::double_value(double d) {
   }
 }
 
+void ReplyWriter::double_text(std::string_view text) {
+  if (!resp3_) return bulk(text);
+  out_.push_back(',');
+  out_.append(text);
+  out_.append("\r\n");
+}
+
 void ReplyWriter::boolean(bool b) {
   if (resp3_) {
     out_.append(b ? "#t\r\n" : "#f\r\n");

@@ -39,6 +39,9 @@ class ReplyWriter {
   void set(std::size_t n);        // RESP3 ~n ; RESP2 *n
   void push(std::size_t n);       // RESP3 >n ; RESP2 *n (pub/sub messages)
   void double_value(double d);    // RESP3 ,%.17g ; RESP2 bulk of %.17g
+  // A double already formatted by the caller (GEOPOS's human long doubles): RESP3 ,text ;
+  // RESP2 bulk text.
+  void double_text(std::string_view text);
   void boolean(bool b);           // RESP3 #t/#f ; RESP2 :1/:0
   // RESP3 =len\r\nfmt:s ; RESP2 bulk s. `format` is RESP3's three-byte type ("txt", "mkd").
   void verbatim(std::string_view s, std::string_view format = "txt");
