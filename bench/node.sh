@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# summary: redis-server vs tern-server under redis-benchmark: rps, p50/p99, CPU per request, bytes per key
+# summary: redis-server vs tern-server under redis-benchmark: rps, latency, CPU/request, bytes/key
 #
 # Run through bench/run node [--runs N] [--requests N[,N16]] [--tests SET,GET,...]
 # [--load-keys N] [--quick]. bench/node_bench.py does the work; its header comment describes

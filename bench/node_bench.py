@@ -36,11 +36,15 @@ Figures go to stdout, one line each; everything else starts with '#' (stdout) or
     node: cpu_per_req test=SET P=16 redis=<CPU s per 1M requests> tern=<...> ratio=<tern/redis>
     node: bytes_per_key redis=<bytes> tern=<bytes> ratio=<tern/redis>
     node: used_memory_per_key redis=<bytes> tern=<bytes> ratio=<tern/redis>
-A figure is `error` when any of its runs failed (redis-benchmark exited non-zero, timed out or
-printed no row, an error reply, the server died); the reason goes to stderr and the benchmark
-goes on. The exit status is 1 when some figure is `error`, else 0; unmet targets do not change
-it. Targets (from the issue): SET and GET rps at -P 16 >= 1.0x redis-server, at -P 1 >= 0.9x;
-cpu_per_req <= 1.0x; bytes_per_key <= 1.5x.
+A figure is `error` when any of its runs failed (redis-benchmark exited non-zero, as it does on
+an error reply, timed out after --timeout seconds or printed no row; the server died); the
+reason goes to stderr, the later runs of that figure are skipped, and the benchmark goes on.
+After a timeout the server gets one more --timeout to answer PING (it may still be working
+through pipelined commands); a server that does not is treated as dead. The exit status is 1
+when some figure is `error`, else 0; unmet targets do not change it.
+
+Targets (from the issue): SET and GET rps at -P 16 >= 1.0x redis-server, at -P 1 >= 0.9x;
+cpu_per_req <= 1.0x for every test; bytes_per_key <= 1.5x.
 
 `# client_busy` lines give redis-benchmark's own CPU time over wall time: near 1.0 means the
 single-threaded client, not the server, may be what limits the rate.
@@ -51,6 +55,7 @@ import io
 import os
 import pathlib
 import resource
+import shlex
 import shutil
 import signal
 import socket
@@ -184,9 +189,14 @@ class Server:
         self.failure = None  # why this server can no longer be measured, once it cannot
 
     def start(self):
-        with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(self.argv, stdout=log, stderr=subprocess.STDOUT,
-                                            stdin=subprocess.DEVNULL)
+        try:
+            with open(self.log_path, "wb") as log:
+                self.process = subprocess.Popen(self.argv, stdout=log, stderr=subprocess.STDOUT,
+                                                stdin=subprocess.DEVNULL)
+        except OSError as error:
+            self.failure = f"could not be started: {error}"
+            note(f"{self.name}: {self.failure}")
+            return False
         deadline = time.monotonic() + START_DEADLINE_S
         last_error = None
         while time.monotonic() < deadline:
@@ -207,10 +217,19 @@ class Server:
 
     def alive(self):
         """False (and self.failure says why) once the server cannot be measured any more."""
+        if self.process is None and self.failure is None:
+            self.failure = "not started"
         if self.failure is None and self.process.poll() is not None:
             self.failure = f"exited with status {self.process.returncode}"
             self._show_log()
         return self.failure is None
+
+    def answers_ping(self, timeout_s=2.0):
+        try:
+            with RespConnection(self.port, timeout_s=timeout_s) as connection:
+                return connection.call("PING") == "PONG"
+        except OSError:
+            return False
 
     def cpu_ticks(self):
         with open(f"/proc/{self.process.pid}/stat", "rb") as stat:
@@ -267,22 +286,21 @@ class Server:
 # --- measurements ------------------------------------------------------------------------------
 
 def measure_memory(server, keys):
-    """Loads `keys` keys on a fresh server; returns (rss, used_memory) bytes per key, each a
-    number or an error string."""
+    """Loads `keys` keys on a fresh server; returns (VmRSS, used_memory) bytes per key, each a
+    number or a string saying why it could not be measured."""
     if not server.alive():
         return server.failure, server.failure
+    used_before = used_after = None
     try:
         rss_before = server.rss_bytes()
-        used_before = server.used_memory()
-    except (OSError, RuntimeError) as error:
-        rss_before, used_before = None, str(error)
-    if rss_before is None:
-        return used_before, used_before
-    value = b"x" * VALUE_BYTES
-    template = b"*3\r\n$3\r\nSET\r\n$16\r\nkey:%012d\r\n$" + b"%d" % VALUE_BYTES + b"\r\n" + \
-        value + b"\r\n"
-    started = time.monotonic()
-    try:
+        try:
+            used_before = server.used_memory()
+        except RuntimeError as error:
+            used_failure = str(error)
+        value = b"x" * VALUE_BYTES
+        template = (b"*3\r\n$3\r\nSET\r\n$16\r\nkey:%012d\r\n$" + b"%d" % VALUE_BYTES +
+                    b"\r\n" + value + b"\r\n")
+        started = time.monotonic()
         with RespConnection(server.port) as connection:
             for first in range(0, keys, LOAD_BATCH):
                 count = min(LOAD_BATCH, keys - first)
@@ -292,20 +310,21 @@ def measure_memory(server, keys):
                     if reply != "OK":
                         raise RuntimeError(f"SET replied {reply!r}")
             size = connection.call("DBSIZE")
+        note(f"{server.name}: loaded {keys} keys in {time.monotonic() - started:.1f} s; "
+             f"DBSIZE {size}")
+        rss_after = server.rss_bytes()
+        if used_before is not None:
+            try:
+                used_after = server.used_memory()
+            except RuntimeError as error:
+                used_failure = str(error)
     except (OSError, RuntimeError) as error:
         server.alive()
         return f"loading failed: {error}", f"loading failed: {error}"
-    note(f"{server.name}: loaded {keys} keys in {time.monotonic() - started:.1f} s; "
-         f"DBSIZE {size}")
-    rss_after = server.rss_bytes()
-    rss_per_key = (rss_after - rss_before) / keys
     note(f"{server.name}: VmRSS {rss_before} -> {rss_after} bytes")
-    if isinstance(used_before, str):
-        return rss_per_key, used_before
-    try:
-        used_after = server.used_memory()
-    except (OSError, RuntimeError) as error:
-        return rss_per_key, str(error)
+    rss_per_key = (rss_after - rss_before) / keys
+    if used_after is None:
+        return rss_per_key, used_failure
     note(f"{server.name}: used_memory {used_before} -> {used_after} bytes")
     return rss_per_key, (used_after - used_before) / keys
 
@@ -352,24 +371,40 @@ def run_benchmark(server, test, pipeline, requests, timeout_s):
     if not server.alive():
         return server.failure
     argv = benchmark_argv(server, test, pipeline, requests)
-    ticks_before = server.cpu_ticks()
+    try:
+        ticks_before = server.cpu_ticks()
+    except OSError as error:
+        server.alive()
+        return server.failure or f"reading /proc: {error}"
     children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     try:
         result = subprocess.run(argv, capture_output=True, text=True, timeout=timeout_s,
                                 stdin=subprocess.DEVNULL, check=False)
     except subprocess.TimeoutExpired:
-        server.alive()
+        # A slow server may still be working through the pipelined commands it has read; give
+        # it one more timeout to answer PING. One that does not is hung, and would cost every
+        # later invocation the whole timeout.
+        note(f"{server.name}: redis-benchmark timed out; waiting up to {timeout_s:.0f} s "
+             "for the server to answer PING")
+        if server.alive() and not server.answers_ping(timeout_s=timeout_s):
+            server.failure = "stopped answering PING after a redis-benchmark run timed out"
         return f"redis-benchmark did not finish within {timeout_s:.0f} s"
     wall_s = time.monotonic() - started
     children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    try:
+        ticks = server.cpu_ticks() - ticks_before
+    except OSError as error:
+        ticks = None
+        read_error = f"reading /proc: {error}"
     if not server.alive():
         return server.failure
-    ticks = server.cpu_ticks() - ticks_before
+    if ticks is None:
+        return read_error
     if result.returncode != 0:
         message = (result.stderr.strip() or result.stdout.strip()).splitlines()
         return f"redis-benchmark exited with {result.returncode}: " + \
-            (message[-1] if message else "no output")
+            (message[-1][:160] if message else "no output")
     figures = parse_csv_row(result.stdout, test)
     if figures is None:
         return f"redis-benchmark printed no CSV row: {result.stdout.strip()[:200]!r}"
@@ -409,12 +444,14 @@ class Figure:
                 f"ratio={'n/a' if ratio is None else '%.2f' % ratio}")
 
 
-def target_line(label, ratio, bound, at_least):
+def target(kind, label, ratio, bound, at_least):
+    """(kind, the '#   ...' line, True/False/None for met/not met/unknown)."""
     if ratio is None:
-        return f"#   {label} ratio=n/a: unknown", None
+        return kind, f"#   {label} ratio=n/a: unknown", None
     met = ratio >= bound if at_least else ratio <= bound
     sign = ">=" if at_least else "<="
-    return f"#   {label} ratio={ratio:.2f} {sign} {bound:.2f}: {'met' if met else 'NOT MET'}", met
+    return (kind, f"#   {label} ratio={ratio:.2f} {sign} {bound:.2f}: "
+                  f"{'met' if met else 'NOT MET'}", met)
 
 
 def parse_args(argv):
@@ -483,13 +520,15 @@ def measure_and_report(args, servers):
     print(f"# machine: nproc={os.cpu_count()}, load average {os.getloadavg()[0]:.2f}; "
           f"runs={args.runs}, requests P=1: {args.requests[1]}, P=16: {args.requests[16]}, "
           f"load-keys={args.load_keys}")
-    print(f"# server settings: {' '.join(redis.argv[2:-1])} <dir> (the same for both)")
-    print(f"# client: {' '.join(benchmark_argv(redis, 'SET', 'P', 'N')[3:]).replace(redis.binary, '')}"
-          .replace(f"-p {redis.port}", "-p PORT"))
+    print(f"# server settings (both): --port PORT {shlex.join(redis.argv[3:-1])} DIR")
+    print(f"# client: redis-benchmark -h 127.0.0.1 -p PORT -c {CLIENTS} -n N -P P -d {VALUE_BYTES} "
+          f"-r {KEYSPACE} -q --csv (-t set|get|incr|zadd|mset | ZRANGE {ZSET_KEY} 0 99)")
     print("# units: rps; p50_ms/p99_ms in ms; cpu_per_req in server CPU seconds per 1,000,000 "
           "requests; bytes per key")
     if args.quick:
         print("# --quick: a smoke run; these figures are not a measurement")
+    if os.getloadavg()[0] > 0.5:
+        print("# warning: the load average is above 0.5; other processes compete for the CPUs")
     sys.stdout.flush()
 
     for server in servers:
@@ -509,78 +548,97 @@ def measure_and_report(args, servers):
         if failure:
             note(f"{name}: {failure}")
 
-    # samples[(server, test, pipeline)] = one dict or error string per run
+    samples = run_throughput(args, servers, zset_failure)
+    figures_ok, targets = report_throughput(args, samples)
+    if memory:
+        memory_ok, memory_targets = report_memory(memory)
+        figures_ok &= memory_ok
+        targets += memory_targets
+
+    print("# targets:")
+    kinds = ("rps", "cpu_per_req", "bytes_per_key")  # printed in this order
+    for _, line, _ in sorted(targets, key=lambda target: kinds.index(target[0])):
+        print(line)
+    met = sum(1 for _, _, ok in targets if ok)
+    print(f"# targets met: {met} of {len(targets)}"
+          + ("" if len(args.tests) == len(TESTS) and memory else " (a partial run)"))
+    return 0 if figures_ok else 1
+
+
+def run_throughput(args, servers, zset_failure):
+    """Returns {(server name, test, pipeline): [one dict of figures or error string per run]}."""
     samples = {}
     for run in range(args.runs):
         order = servers if run % 2 == 0 else servers[::-1]
         for test in args.tests:
             for pipeline in PIPELINES:
                 for server in order:
-                    requests = args.requests[pipeline]
+                    runs = samples.setdefault((server.name, test, pipeline), [])
                     if test == "ZRANGE" and zset_failure[server.name]:
                         outcome = zset_failure[server.name]
+                    elif any(isinstance(earlier, str) for earlier in runs):
+                        # One failed run makes the figure an error; do not spend time on more.
+                        outcome = "skipped: an earlier run of this figure failed"
                     else:
-                        outcome = run_benchmark(server, test, pipeline, requests, args.timeout)
-                    samples.setdefault((server.name, test, pipeline), []).append(outcome)
+                        outcome = run_benchmark(server, test, pipeline, args.requests[pipeline],
+                                                args.timeout)
+                    runs.append(outcome)
+                    where = f"run {run + 1}/{args.runs} {test} P={pipeline} {server.name}"
                     if isinstance(outcome, str):
-                        note(f"run {run + 1}/{args.runs} {test} P={pipeline} {server.name}: "
-                             f"error: {outcome}")
+                        note(f"{where}: error: {outcome}")
                     else:
-                        note(f"run {run + 1}/{args.runs} {test} P={pipeline} {server.name}: "
-                             f"{outcome['rps']:.0f} rps, p50 {outcome['p50_ms']:.3f} ms, "
+                        note(f"{where}: {outcome['rps']:.0f} rps, p50 {outcome['p50_ms']:.3f} ms, "
                              f"p99 {outcome['p99_ms']:.3f} ms, "
                              f"cpu {outcome['cpu_per_req']:.2f} s/1M")
+    return samples
 
-    def values(server, test, pipeline, key):
-        return [s if isinstance(s, str) else s[key]
-                for s in samples.get((server, test, pipeline), [])]
 
-    any_error = False
+def report_throughput(args, samples):
+    """Prints the rate, latency and CPU lines; returns (no figure is an error, targets)."""
+    figures_ok = True
     targets = []
     for test in args.tests:
         for pipeline in PIPELINES:
             def figure(key, fmt):
-                return Figure(values("redis", test, pipeline, key),
-                              values("tern", test, pipeline, key), fmt)
+                def values(server):
+                    return [run if isinstance(run, str) else run[key]
+                            for run in samples.get((server, test, pipeline), [])]
+                return Figure(values("redis"), values("tern"), fmt)
+
             rps = figure("rps", "%.0f")
-            lines = [(f"node: test={test} P={pipeline}", rps)]
-            for key in ("p50_ms", "p99_ms"):
-                lines.append((f"node: test={test} P={pipeline} {key}", figure(key, "%.3f")))
             cpu = figure("cpu_per_req", "%.3f")
-            lines.append((f"node: cpu_per_req test={test} P={pipeline}", cpu))
-            for prefix, fig in lines:
-                print(f"{prefix} {fig.text()}")
-                any_error |= fig.redis is None or fig.tern is None
+            lines = [(f"node: test={test} P={pipeline}", rps),
+                     (f"node: test={test} P={pipeline} p50_ms", figure("p50_ms", "%.3f")),
+                     (f"node: test={test} P={pipeline} p99_ms", figure("p99_ms", "%.3f")),
+                     (f"node: cpu_per_req test={test} P={pipeline}", cpu)]
+            for prefix, value in lines:
+                print(f"{prefix} {value.text()}")
+                figures_ok &= value.redis is not None and value.tern is not None
             busy = figure("client_busy", "%.2f")
             print(f"# client_busy test={test} P={pipeline} redis="
                   f"{'n/a' if busy.redis is None else '%.2f' % busy.redis} tern="
                   f"{'n/a' if busy.tern is None else '%.2f' % busy.tern}")
             if (test, pipeline) in RPS_TARGETS:
-                targets.append(target_line(f"test={test} P={pipeline} rps", rps.ratio(),
-                                           RPS_TARGETS[(test, pipeline)], True))
-            targets.append(target_line(f"cpu_per_req test={test} P={pipeline}", cpu.ratio(),
-                                       CPU_TARGET, False))
+                targets.append(target("rps", f"test={test} P={pipeline} rps", rps.ratio(),
+                                      RPS_TARGETS[(test, pipeline)], at_least=True))
+            targets.append(target("cpu_per_req", f"cpu_per_req test={test} P={pipeline}",
+                                  cpu.ratio(), CPU_TARGET, at_least=False))
+    return figures_ok, targets
 
-    if memory:
-        rss = Figure([memory["redis"][0]], [memory["tern"][0]], "%.1f")
-        used = Figure([memory["redis"][1]], [memory["tern"][1]], "%.1f")
-        for name in ("redis", "tern"):
-            for value in memory[name]:
-                if isinstance(value, str):
-                    note(f"{name}: memory: {value}")
-        print(f"node: bytes_per_key {rss.text()}")
-        print(f"node: used_memory_per_key {used.text()}")
-        any_error |= rss.redis is None or rss.tern is None
-        any_error |= used.redis is None or used.tern is None
-        targets.append(target_line("bytes_per_key", rss.ratio(), BYTES_TARGET, False))
 
-    print("# targets:")
-    for line, _ in targets:
-        print(line)
-    met = sum(1 for _, ok in targets if ok)
-    print(f"# targets met: {met} of {len(targets)}"
-          + ("" if len(args.tests) == len(TESTS) and memory else " (a partial run)"))
-    return 1 if any_error else 0
+def report_memory(memory):
+    """Prints the two memory lines; returns (neither is an error, targets)."""
+    for name in ("redis", "tern"):
+        for value in memory[name]:
+            if isinstance(value, str):
+                note(f"{name}: memory: {value}")
+    rss = Figure([memory["redis"][0]], [memory["tern"][0]], "%.1f")
+    used = Figure([memory["redis"][1]], [memory["tern"][1]], "%.1f")
+    print(f"node: bytes_per_key {rss.text()}")
+    print(f"node: used_memory_per_key {used.text()}")
+    figures_ok = None not in (rss.redis, rss.tern, used.redis, used.tern)
+    return figures_ok, [target("bytes_per_key", "bytes_per_key", rss.ratio(), BYTES_TARGET,
+                               at_least=False)]
 
 
 if __name__ == "__main__":

@@ -8,7 +8,8 @@ namespace tern::node {
 CommandTable::CommandTable() {
   const std::array families = {connection_commands(), server_commands(), key_commands(),
                                string_commands(),     hash_commands(),   set_commands(),
-                               sorted_set_commands(), pubsub_commands(), transaction_commands()};
+                               sorted_set_commands(), geo_commands(),     pubsub_commands(),
+                               transaction_commands()};
   for (const auto& family : families) {
     for (const auto& spec : family) {
       by_name_.emplace(spec.name, &spec);

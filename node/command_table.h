@@ -31,6 +31,7 @@ std::span<const CommandSpec> string_commands();
 std::span<const CommandSpec> hash_commands();
 std::span<const CommandSpec> set_commands();
 std::span<const CommandSpec> sorted_set_commands();
+std::span<const CommandSpec> geo_commands();
 std::span<const CommandSpec> pubsub_commands();
 std::span<const CommandSpec> transaction_commands();
 

@@ -162,9 +162,6 @@ Enum enum_index(std::span<const std::string_view> names, std::string_view value)
   return static_cast<Enum>(0);
 }
 
-constexpr std::string_view kNoPersistence =
-    "tern keeps no snapshot or append-only file; durability comes from replicas";
-
 std::vector<Directive> build_table() {
   const std::vector<Row> rows = {
       // --- Network and clients -------------------------------------------------------------

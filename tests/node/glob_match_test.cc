@@ -15,55 +15,55 @@ namespace {
 
 // redis 7's stringmatchlen_impl, ported as literally as C++ allows (chars read as unsigned,
 // as tern does; the nesting limit left out because the random patterns stay far below it).
-// It reads pattern[patternLen] in two places, like the C code, so it is called on
+// It reads pattern[pattern_len] in two places, like the C code, so it is called on
 // std::string's NUL-terminated buffers only.
-int redis_stringmatchlen(const char* pattern, int patternLen, const char* string, int stringLen,
-                         int nocase, int* skipLongerMatches) {
+int redis_stringmatchlen(const char* pattern, int pattern_len, const char* string, int string_len,
+                         int nocase, int* skip_longer_matches) {
   const auto byte = [](char c) { return static_cast<int>(static_cast<unsigned char>(c)); };
-  while (patternLen && stringLen) {
+  while (pattern_len && string_len) {
     switch (pattern[0]) {
       case '*':
-        while (patternLen && pattern[1] == '*') {
+        while (pattern_len && pattern[1] == '*') {
           pattern++;
-          patternLen--;
+          pattern_len--;
         }
-        if (patternLen == 1) return 1;
-        while (stringLen) {
-          if (redis_stringmatchlen(pattern + 1, patternLen - 1, string, stringLen, nocase,
-                                   skipLongerMatches))
+        if (pattern_len == 1) return 1;
+        while (string_len) {
+          if (redis_stringmatchlen(pattern + 1, pattern_len - 1, string, string_len, nocase,
+                                   skip_longer_matches))
             return 1;
-          if (*skipLongerMatches) return 0;
+          if (*skip_longer_matches) return 0;
           string++;
-          stringLen--;
+          string_len--;
         }
-        *skipLongerMatches = 1;
+        *skip_longer_matches = 1;
         return 0;
       case '?':
         string++;
-        stringLen--;
+        string_len--;
         break;
       case '[': {
         int negate, match;
         pattern++;
-        patternLen--;
-        negate = patternLen && pattern[0] == '^';
+        pattern_len--;
+        negate = pattern_len && pattern[0] == '^';
         if (negate) {
           pattern++;
-          patternLen--;
+          pattern_len--;
         }
         match = 0;
         while (1) {
-          if (patternLen >= 2 && pattern[0] == '\\') {
+          if (pattern_len >= 2 && pattern[0] == '\\') {
             pattern++;
-            patternLen--;
+            pattern_len--;
             if (pattern[0] == string[0]) match = 1;
-          } else if (patternLen == 0) {
+          } else if (pattern_len == 0) {
             pattern--;
-            patternLen++;
+            pattern_len++;
             break;
           } else if (pattern[0] == ']') {
             break;
-          } else if (patternLen >= 3 && pattern[1] == '-') {
+          } else if (pattern_len >= 3 && pattern[1] == '-') {
             int start = byte(pattern[0]);
             int end = byte(pattern[2]);
             int c = byte(string[0]);
@@ -78,7 +78,7 @@ int redis_stringmatchlen(const char* pattern, int patternLen, const char* string
               c = std::tolower(c);
             }
             pattern += 2;
-            patternLen -= 2;
+            pattern_len -= 2;
             if (c >= start && c <= end) match = 1;
           } else {
             if (!nocase) {
@@ -88,18 +88,18 @@ int redis_stringmatchlen(const char* pattern, int patternLen, const char* string
             }
           }
           pattern++;
-          patternLen--;
+          pattern_len--;
         }
         if (negate) match = !match;
         if (!match) return 0;
         string++;
-        stringLen--;
+        string_len--;
         break;
       }
       case '\\':
-        if (patternLen >= 2) {
+        if (pattern_len >= 2) {
           pattern++;
-          patternLen--;
+          pattern_len--;
         }
         [[fallthrough]];
       default:
@@ -109,20 +109,20 @@ int redis_stringmatchlen(const char* pattern, int patternLen, const char* string
           if (std::tolower(byte(pattern[0])) != std::tolower(byte(string[0]))) return 0;
         }
         string++;
-        stringLen--;
+        string_len--;
         break;
     }
     pattern++;
-    patternLen--;
-    if (stringLen == 0) {
-      while (patternLen && *pattern == '*') {
+    pattern_len--;
+    if (string_len == 0) {
+      while (pattern_len && *pattern == '*') {
         pattern++;
-        patternLen--;
+        pattern_len--;
       }
       break;
     }
   }
-  return patternLen == 0 && stringLen == 0;
+  return pattern_len == 0 && string_len == 0;
 }
 
 bool redis_reference(const std::string& pattern, const std::string& text, bool nocase) {
@@ -181,16 +181,16 @@ TEST_CASE("glob backslash escapes a special character outside and inside a class
 }
 
 TEST_CASE("glob keeps Redis's corner cases of malformed classes") {
-  CHECK(glob_match("[ab", "a"));        // an unterminated class runs to the end of the pattern
+  CHECK(glob_match("[ab", "a"));  // an unterminated class runs to the end of the pattern
   CHECK_FALSE(glob_match("[ab", "ab"));
-  CHECK_FALSE(glob_match("[", "a"));    // an empty unterminated class matches nothing
-  CHECK(glob_match("[^", "a"));         // and its negation matches any one byte
-  CHECK(glob_match("[a-]", "^"));       // "a-]" is the range ']'..'a', class never closes
+  CHECK_FALSE(glob_match("[", "a"));  // an empty unterminated class matches nothing
+  CHECK(glob_match("[^", "a"));       // and its negation matches any one byte
+  CHECK(glob_match("[a-]", "^"));     // "a-]" is the range ']'..'a', class never closes
   CHECK_FALSE(glob_match("[a-]x", "-x"));
-  CHECK_FALSE(glob_match("[]", "]"));   // "]" right after "[" closes an empty class
+  CHECK_FALSE(glob_match("[]", "]"));  // "]" right after "[" closes an empty class
   CHECK_FALSE(glob_match("x[]", "x]"));
-  CHECK(glob_match("[^]", "]"));         // whose negation matches any one byte
-  CHECK(glob_match("[\\]", "]"));       // "\]" is an escaped member: the class never closes
+  CHECK(glob_match("[^]", "]"));   // whose negation matches any one byte
+  CHECK(glob_match("[\\]", "]"));  // "\]" is an escaped member: the class never closes
 }
 
 TEST_CASE("glob empty text matches only the empty pattern, as in Redis") {
