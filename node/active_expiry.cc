@@ -7,16 +7,19 @@
 namespace tern::node {
 namespace {
 
-constexpr std::size_t kKeysPerCycle = 200;  // bounded CPU per tick, like Redis's effort 1
+// Keys looked at per tick at active-expire-effort 1; each effort step adds a quarter, as
+// Redis scales its sampling (bounded CPU per tick either way).
+constexpr std::size_t kKeysPerCycle = 200;
 
 }  // namespace
 
 void Node::active_expire_cycle() {
   crdt::Replica& replica = store_.replica();
   const std::uint64_t now = store_.now_ms();
+  const std::size_t budget = kKeysPerCycle + kKeysPerCycle / 4 * (settings().active_expire_effort - 1);
   std::size_t examined = 0;
   std::vector<std::string> due;
-  for (std::uint32_t round = 0; round < store_.databases() && examined < kKeysPerCycle; ++round) {
+  for (std::uint32_t round = 0; round < store_.databases() && examined < budget; ++round) {
     const auto& map = replica.keyspace().database(expire_db_cursor_);
     const std::size_t buckets = map.bucket_count();
     if (map.empty() || expire_bucket_cursor_ >= buckets) {
@@ -24,7 +27,7 @@ void Node::active_expire_cycle() {
       expire_db_cursor_ = (expire_db_cursor_ + 1) % store_.databases();
       continue;
     }
-    while (expire_bucket_cursor_ < buckets && examined < kKeysPerCycle) {
+    while (expire_bucket_cursor_ < buckets && examined < budget) {
       for (auto it = map.begin(expire_bucket_cursor_); it != map.end(expire_bucket_cursor_); ++it) {
         ++examined;
         if (it->second.expired_at(now)) due.push_back(it->first);

@@ -172,6 +172,19 @@ void Node::after_write(ClientState& /*client*/) {
 }
 
 void Node::record_slow(const ClientState& client, std::span<const std::string_view> args, std::uint64_t usec) {
+  const auto latency_threshold = settings().latency_monitor_threshold;
+  if (latency_threshold > 0 && usec / 1000 >= static_cast<std::uint64_t>(latency_threshold)) {
+    LatencyEvent& event = latency_events_["command"];
+    const std::uint64_t ms = usec / 1000;
+    const std::uint64_t now_s = store_.now_ms() / 1000;
+    if (!event.history.empty() && event.history.back().first == now_s) {
+      event.history.back().second = std::max(event.history.back().second, ms);
+    } else {
+      event.history.emplace_back(now_s, ms);
+      if (event.history.size() > 160) event.history.pop_front();  // Redis keeps 160 samples
+    }
+    event.max_ms = std::max(event.max_ms, ms);
+  }
   const long long threshold = settings().slowlog_log_slower_than;
   if (threshold < 0 || usec < static_cast<std::uint64_t>(threshold)) return;
   SlowLogEntry entry;

@@ -35,6 +35,12 @@ struct SlowLogEntry {
   std::string client_name;
 };
 
+// LATENCY: spikes of one event kind ("command") above latency-monitor-threshold.
+struct LatencyEvent {
+  std::deque<std::pair<std::uint64_t, std::uint64_t>> history;  // (unix seconds, ms), newest last
+  std::uint64_t max_ms = 0;
+};
+
 class Node {
  public:
   explicit Node(Config config);
@@ -78,6 +84,8 @@ class Node {
   [[nodiscard]] bool shutdown_requested() const { return shutdown_requested_; }
 
   std::deque<SlowLogEntry>& slowlog() { return slowlog_; }
+  std::map<std::string, LatencyEvent>& latency_events() { return latency_events_; }
+  std::string node_id;  // settings' node-id, or one chosen at startup
   [[nodiscard]] std::uint64_t slowlog_next_id() const { return slowlog_next_id_; }
   [[nodiscard]] std::uint64_t start_unix_ms() const { return start_unix_ms_; }
   void set_start_unix_ms(std::uint64_t ms) { start_unix_ms_ = ms; }
@@ -99,6 +107,7 @@ class Node {
   std::uint64_t last_client_id_ = 0;
   std::unordered_map<std::string, std::vector<ClientState*>> watchers_;  // db '\0' key
   std::deque<SlowLogEntry> slowlog_;
+  std::map<std::string, LatencyEvent> latency_events_;
   std::uint64_t slowlog_next_id_ = 0;
   std::uint64_t start_unix_ms_ = 0;
   std::uint32_t expire_db_cursor_ = 0;

@@ -2,6 +2,7 @@
 // overrides on the command line as redis-server takes them), then serves until SHUTDOWN or
 // SIGTERM.
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <cstdio>
@@ -10,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -89,8 +91,28 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   raise_open_files_limit(config.settings().maxclients);
 
+  const Settings& settings = config.settings();
+  if (!settings.dir.empty() && settings.dir != "./" && chdir(settings.dir.c_str()) != 0) {
+    std::fprintf(stderr, "Can't chdir to '%s': %s\n", settings.dir.c_str(), std::strerror(errno));
+    return 1;
+  }
+  const std::string pidfile = settings.pidfile;
+  if (!pidfile.empty()) {
+    std::ofstream pid(pidfile, std::ios::trunc);
+    pid << getpid() << "\n";
+    if (!pid) log_line(LogLevel::kWarning, "Failed to write PID file " + pidfile);
+  }
+
   Node node(std::move(config));
   node.config_file = config_path;
+  node.node_id = node.settings().node_id;
+  if (node.node_id.empty()) {
+    std::random_device random;
+    char id[41];
+    for (int i = 0; i < 40; ++i) id[i] = "0123456789abcdef"[random() % 16];
+    id[40] = '\0';
+    node.node_id = id;
+  }
   node.used_memory = &counted_heap_bytes;
   asio::io_context io(1);
   Server server(node, io);
@@ -102,5 +124,6 @@ int main(int argc, char** argv) {
   log_line(LogLevel::kNotice, "tern-server started, port=" + std::to_string(node.bound_port) +
                                   " region=" + node.settings().region);
   server.run();
+  if (!pidfile.empty()) std::remove(pidfile.c_str());
   return 0;
 }

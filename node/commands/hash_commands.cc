@@ -205,7 +205,7 @@ void hscan(Call& call) {
   std::vector<std::pair<std::string, std::string>> fields;
   if (state != nullptr && cursor == 0) {
     for (auto& kv : state->hash_fields()) {
-      if (pattern.empty() || glob_match(pattern, kv.first)) fields.push_back(std::move(kv));
+      if (pattern.empty() || pattern == "*" || glob_match(pattern, kv.first)) fields.push_back(std::move(kv));
     }
   }
   call.reply.array(2);

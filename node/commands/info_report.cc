@@ -78,6 +78,7 @@ void server_section(Node& node, std::string& out) {
   field(out, "io_threads_active", 0);
   field(out, "tern_region", node.settings().region);
   field(out, "tern_region_id", static_cast<std::uint64_t>(node.settings().region_id));
+  field(out, "tern_node_id", node.node_id);
 }
 
 void clients_section(Node& node, std::string& out) {

@@ -41,7 +41,7 @@ ScanPage scan_keys(const Store& store, std::uint32_t db, const ScanRequest& requ
   ScanPage page;
   if (request.cursor != 0) return page;  // no iteration is ever left open
   for_each_live_key(store, db, [&](const std::string& key, const crdt::KeyState& state) {
-    if (!request.pattern.empty() && !glob_match(request.pattern, key)) return;
+    if (!request.pattern.empty() && request.pattern != "*" && !glob_match(request.pattern, key)) return;
     if (!request.type.empty() && !equals_ignore_case(request.type, type_name(state.type()))) return;
     page.keys.push_back(key);
   });

@@ -262,9 +262,39 @@ void slowlog(Call& call) {
 
 void latency(Call& call) {
   const std::string sub = lower_case(call.args[1]);
-  if (sub == "latest" && call.args.size() == 2) return call.reply.array(0);
-  if (sub == "reset") return call.reply.integer(0);
-  if (sub == "history" && call.args.size() == 3) return call.reply.array(0);
+  auto& events = call.node.latency_events();
+  if (sub == "latest" && call.args.size() == 2) {
+    call.reply.array(events.size());
+    for (const auto& [name, event] : events) {
+      call.reply.array(4);
+      call.reply.bulk(name);
+      call.reply.integer(static_cast<long long>(event.history.back().first));
+      call.reply.integer(static_cast<long long>(event.history.back().second));
+      call.reply.integer(static_cast<long long>(event.max_ms));
+    }
+    return;
+  }
+  if (sub == "history" && call.args.size() == 3) {
+    auto it = events.find(std::string(call.args[2]));
+    if (it == events.end()) return call.reply.array(0);
+    call.reply.array(it->second.history.size());
+    for (const auto& [when, ms] : it->second.history) {
+      call.reply.array(2);
+      call.reply.integer(static_cast<long long>(when));
+      call.reply.integer(static_cast<long long>(ms));
+    }
+    return;
+  }
+  if (sub == "reset") {
+    long long reset = 0;
+    if (call.args.size() == 2) {
+      reset = static_cast<long long>(events.size());
+      events.clear();
+    } else {
+      for (std::size_t i = 2; i < call.args.size(); ++i) reset += static_cast<long long>(events.erase(std::string(call.args[i])));
+    }
+    return call.reply.integer(reset);
+  }
   reply_subcommand_error(call, {"latest", "reset", "history", "help"});
 }
 
@@ -367,7 +397,7 @@ constexpr CommandSpec kCommands[] = {
     {"bgsave", -1, kAdmin, 0, 0, 0, save, "server", "Refused: tern has no persistence."},
     {"command", -1, kStale, 0, 0, 0, command, "server", "Returns information about commands."},
     {"slowlog", -2, kAdmin, 0, 0, 0, slowlog, "server", "Reads or resets the slow log."},
-    {"latency", -2, kAdmin, 0, 0, 0, latency, "server", "Latency monitor (no events are recorded yet)."},
+    {"latency", -2, kAdmin, 0, 0, 0, latency, "server", "Latency monitor: command latency spikes above latency-monitor-threshold."},
     {"memory", -2, kReadOnly, 0, 0, 0, memory, "server", "Memory usage of a key."},
     {"object", -2, kReadOnly, 2, 2, 1, object, "generic", "Inspects a key's internals."},
     {"shutdown", -1, kAdmin | kNoMulti, 0, 0, 0, shutdown, "server", "Stops the server."},

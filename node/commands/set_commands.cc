@@ -234,7 +234,7 @@ void sscan(Call& call) {
   std::vector<std::string> page;
   if (cursor == 0) {
     for (auto& m : members) {
-      if (pattern.empty() || glob_match(pattern, m)) page.push_back(std::move(m));
+      if (pattern.empty() || pattern == "*" || glob_match(pattern, m)) page.push_back(std::move(m));
     }
   }
   call.reply.array(2);

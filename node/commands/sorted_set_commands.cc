@@ -573,7 +573,7 @@ void zscan(Call& call) {
   std::vector<ScoredMember> page;
   if (cursor == 0) {
     for (auto& m : ordered_members(state)) {
-      if (pattern.empty() || glob_match(pattern, m.member)) page.push_back(std::move(m));
+      if (pattern.empty() || pattern == "*" || glob_match(pattern, m.member)) page.push_back(std::move(m));
     }
   }
   call.reply.array(2);

@@ -301,9 +301,10 @@ std::vector<Directive> build_table() {
           .range(0, kIntMax)
           .acted_on([](Settings& s, std::string_view v) { s.hz = u32(v); }),
       yes_no("dynamic-hz", "yes", "Raise hz with the number of clients."),
-      integer("io-threads", "1", 1, 128, "Threads for socket I/O.")
-          .startup_only()
-          .acted_on([](Settings& s, std::string_view v) { s.io_threads = u32(v); }),
+      integer("io-threads", "1", 1, 128,
+              "Accepted for compatibility; tern runs socket I/O and commands on one thread "
+              "(node/README.md).")
+          .startup_only(),
       yes_no("io-threads-do-reads", "no", "I/O threads also read and parse.").startup_only(),
       integer("slowlog-log-slower-than", "10000", -1, kLongMax,
               "Log commands slower than this many microseconds; -1 disables, 0 logs all.")

@@ -78,7 +78,6 @@ struct Settings {
 
   // The process.
   std::uint32_t hz = 10;  // always within 1..500 (out-of-range values are clamped, as Redis)
-  std::uint32_t io_threads = 1;
   LogLevel loglevel = LogLevel::kNotice;
   std::string logfile;  // "" = standard error
   std::string pidfile;  // "" = write no pid file
