@@ -94,7 +94,9 @@ class ServerProcess:
 
 def start_tern(tmp_path, *extra):
     port = free_port()
-    argv = [TERN_SERVER, "--port", str(port), "--bind", "127.0.0.1", *extra]
+    config_file = [extra[0]] if extra and not extra[0].startswith("--") else []
+    overrides = list(extra[len(config_file):])
+    argv = [TERN_SERVER, *config_file, "--port", str(port), "--bind", "127.0.0.1", *overrides]
     return ServerProcess(argv, port, str(tmp_path / f"tern-{port}.log"))
 
 
