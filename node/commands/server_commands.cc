@@ -336,41 +336,76 @@ void memory(Call& call) {
   reply_subcommand_error(call, {"usage", "help"});
 }
 
+std::size_t config_number(Call& call, std::string_view name) {
+  auto v = call.node.config().value(name);
+  auto n = v ? crdt::parse_int64(*v) : std::nullopt;
+  return n && *n > 0 ? static_cast<std::size_t>(*n) : 0;
+}
+
+// Redis's name for the representation it would use for this value, from the same thresholds
+// (tern keeps one representation per type; the thresholds are accepted knobs).
+std::string_view encoding_name(Call& call, const crdt::KeyState& state) {
+  switch (state.type()) {
+    case crdt::ValueType::kString: {
+      const std::string value = state.string_register().read().text;
+      if (value.size() <= 20 && crdt::parse_int64(value)) return "int";
+      return value.size() <= 44 ? "embstr" : "raw";
+    }
+    case crdt::ValueType::kHash: {
+      const auto fields = state.hash_fields();
+      const std::size_t max_value = config_number(call, "hash-max-listpack-value");
+      bool small = fields.size() <= config_number(call, "hash-max-listpack-entries");
+      for (const auto& [f, v] : fields) small = small && f.size() <= max_value && v.size() <= max_value;
+      return small ? "listpack" : "hashtable";
+    }
+    case crdt::ValueType::kSet: {
+      const auto members = state.set_members();
+      bool integers = members.size() <= config_number(call, "set-max-intset-entries");
+      for (const auto& m : members) integers = integers && crdt::parse_int64(m).has_value();
+      return integers ? "intset" : "hashtable";
+    }
+    case crdt::ValueType::kSortedSet: {
+      const auto members = state.sorted_set_members();
+      const std::size_t max_value = config_number(call, "zset-max-listpack-value");
+      bool small = members.size() <= config_number(call, "zset-max-listpack-entries");
+      for (const auto& [m, score] : members) small = small && m.size() <= max_value;
+      return small ? "listpack" : "skiplist";
+    }
+    case crdt::ValueType::kNone: break;
+  }
+  return "none";
+}
+
 void object(Call& call) {
   const std::string sub = lower_case(call.args[1]);
-  if (call.args.size() != 3) {
+  if (call.args.size() != 3 || (sub != "encoding" && sub != "refcount" && sub != "idletime" && sub != "freq")) {
     return reply_subcommand_error(call, {"encoding", "refcount", "idletime", "freq", "help"});
   }
-  const crdt::KeyState* state = lookup(call, call.args[2], false);
-  if (sub == "encoding" || sub == "refcount" || sub == "idletime" || sub == "freq") {
-    if (state == nullptr) return call.reply.null();
-  }
+  // Like Redis's LOOKUP_NOTOUCH: inspecting a key does not count as an access.
+  const crdt::KeyState* state = call.node.store().peek(call.client.db, std::string(call.args[2]));
+  if (state == nullptr) return call.reply.null();
+  const MaxmemoryPolicy policy = call.node.settings().maxmemory_policy;
+  const bool lfu = policy == MaxmemoryPolicy::kAllkeysLfu || policy == MaxmemoryPolicy::kVolatileLfu;
   if (sub == "refcount") return call.reply.integer(1);
-  if (sub == "idletime") return call.reply.integer(0);
+  if (sub == "idletime") {
+    if (lfu) {
+      return call.reply.error(
+          "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching "
+          "between policies at runtime LRU and LFU data will take some time to adjust.");
+    }
+    const std::uint64_t now = call.node.store().now_ms();
+    const std::uint64_t last = state->last_access_ms();
+    return call.reply.integer(static_cast<long long>(now > last ? (now - last) / 1000 : 0));
+  }
   if (sub == "freq") {
-    const std::string policy = call.node.config().get("maxmemory-policy").front().second;
-    if (policy.find("lfu") == std::string::npos) {
+    if (!lfu) {
       return call.reply.error(
           "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when "
           "switching between policies at runtime LRU and LFU data will take some time to adjust.");
     }
-    return call.reply.integer(0);
+    return call.reply.integer(state->access_frequency(call.node.store().now_ms(), call.node.settings().lfu_decay_time));
   }
-  if (sub == "encoding") {
-    switch (state->type()) {
-      case crdt::ValueType::kString: {
-        const std::string value = state->string_register().read().text;
-        if (crdt::parse_int64(value)) return call.reply.bulk("int");
-        return call.reply.bulk(value.size() <= 44 ? "embstr" : "raw");
-      }
-      case crdt::ValueType::kHash: return call.reply.bulk("hashtable");
-      case crdt::ValueType::kSet: return call.reply.bulk("hashtable");
-      case crdt::ValueType::kSortedSet: return call.reply.bulk("skiplist");
-      case crdt::ValueType::kNone: break;
-    }
-    return call.reply.null();
-  }
-  reply_subcommand_error(call, {"encoding", "refcount", "idletime", "freq", "help"});
+  call.reply.bulk(encoding_name(call, *state));
 }
 
 void shutdown(Call& call) {
