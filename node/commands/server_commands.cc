@@ -7,6 +7,7 @@
 #include <string>
 
 #include "crdt/number_text.h"
+#include "node/command_docs.h"
 #include "node/command_table.h"
 #include "node/commands/arguments.h"
 #include "node/commands/info_report.h"
@@ -155,14 +156,35 @@ void reply_command_info(Call& call, const CommandSpec& spec) {
   call.reply.array(0);  // subcommands
 }
 
-void reply_command_docs(Call& call, const CommandSpec& spec) {
-  call.reply.map(3);
+// One command's (or subcommand's) COMMAND DOCS map: summary, since, group, and arguments when
+// it takes any, which is what redis-cli builds its help and hints from (node/command_docs.h).
+void reply_docs_map(Call& call, std::string_view summary, std::string_view group,
+                    std::span<const ArgumentDoc> arguments, std::size_t extra_fields) {
+  call.reply.map(3 + static_cast<std::size_t>(!arguments.empty()) + extra_fields);
   call.reply.bulk("summary");
-  call.reply.bulk(spec.summary);
+  call.reply.bulk(summary);
   call.reply.bulk("since");
   call.reply.bulk("1.0.0");
   call.reply.bulk("group");
-  call.reply.bulk(spec.group);
+  call.reply.bulk(group);
+  if (!arguments.empty()) {
+    call.reply.bulk("arguments");
+    reply_argument_docs(call.reply, arguments);
+  }
+}
+
+void reply_command_docs(Call& call, const CommandSpec& spec) {
+  const CommandDocs* docs = find_command_docs(spec.name);
+  if (docs == nullptr) return reply_docs_map(call, spec.summary, spec.group, {}, 0);
+  const bool container = !docs->subcommands.empty();
+  reply_docs_map(call, spec.summary, spec.group, docs->arguments, container ? 1 : 0);
+  if (!container) return;
+  call.reply.bulk("subcommands");
+  call.reply.map(docs->subcommands.size());
+  for (const SubcommandDocs& sub : docs->subcommands) {
+    call.reply.bulk(sub.name);
+    reply_docs_map(call, sub.summary, spec.group, sub.arguments, 0);
+  }
 }
 
 void command(Call& call) {
