@@ -121,12 +121,15 @@ bool Connection::over_output_limit() {
 }
 
 void Connection::flush() {
-  if (closed_ || writing_) return;
+  if (closed_) return;
+  // Checked before anything else: output for a client whose write is stuck (it stopped
+  // reading) keeps arriving from PUBLISH, and only this check bounds it.
+  if (over_output_limit()) return;
+  if (writing_) return;
   if (client_.output.empty()) {
     if (client_.close_after_reply) close();
     return;
   }
-  if (over_output_limit()) return;
   sending_.swap(client_.output);
   client_.output.clear();
   writing_ = true;

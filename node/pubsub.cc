@@ -60,19 +60,25 @@ void PubSub::forget(ClientState& client) {
 }
 
 std::size_t PubSub::publish(std::string_view channel, std::string_view message) {
-  std::size_t receivers = 0;
+  // Delivery may close a subscriber (output buffer limit), which unsubscribes it: walk
+  // copies of the subscriber lists, and skip clients that went away meanwhile.
+  std::vector<std::pair<ClientState*, std::string>> targets;
   if (auto it = channels_.find(channel); it != channels_.end()) {
-    for (ClientState* client : it->second) {
-      deliver(*client, "message", "", channel, message);
-      ++receivers;
-    }
+    for (ClientState* client : it->second) targets.emplace_back(client, std::string());
   }
   for (const auto& [pattern, clients] : patterns_) {
     if (!glob_match(pattern, channel)) continue;
-    for (ClientState* client : clients) {
-      deliver(*client, "pmessage", pattern, channel, message);
-      ++receivers;
-    }
+    for (ClientState* client : clients) targets.emplace_back(client, pattern);
+  }
+  std::size_t receivers = 0;
+  for (const auto& [client, pattern] : targets) {
+    // Asked of this registry, not of the client, which may already be gone.
+    const auto& registry = pattern.empty() ? channels_ : patterns_;
+    const auto entry = registry.find(pattern.empty() ? channel : std::string_view(pattern));
+    const bool still_there = entry != registry.end() && entry->second.count(client) != 0;
+    if (!still_there) continue;
+    deliver(*client, pattern.empty() ? "message" : "pmessage", pattern, channel, message);
+    ++receivers;
   }
   return receivers;
 }

@@ -271,3 +271,18 @@ def test_redis_benchmark_default_suite_runs_without_errors(tern):
     for test in ("PING_INLINE", "PING_MBULK", "SET", "GET", "INCR", "SADD", "HSET", "SPOP", "ZADD", "ZPOPMIN",
                  "MSET (10 keys)"):
         assert f"{test}:" in output, output
+
+
+def test_pubsub_client_over_output_limit_is_disconnected(tern_factory):
+    server = tern_factory("--client-output-buffer-limit", "pubsub 256kb 128kb 60")
+    slow = RespConnection(server.port)
+    slow.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # a reader that falls behind
+    slow.command("SUBSCRIBE", "firehose")
+    publisher = server.client()
+    payload = "x" * 10000
+    # The subscriber never reads: once the kernel buffers fill, its pending output passes the
+    # hard limit and tern closes it, as Redis does; the publisher is unaffected.
+    wait_until(lambda: publisher.publish("firehose", payload) == 0, 30, "the slow subscriber to be dropped")
+    assert int(publisher.info("stats")["client_output_buffer_limit_disconnections"]) >= 1
+    assert publisher.ping() is True
+    slow.close()
