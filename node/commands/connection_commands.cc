@@ -228,12 +228,20 @@ void client(Call& call) {
     return call.reply.verbatim(text);
   }
   if (sub == "kill" && argc >= 3) {
+    // Victims are collected first: waking one closes it, which changes node.clients(). The
+    // calling client is not woken: it closes after this reply, as in Redis.
+    const auto kill = [&](const std::vector<ClientState*>& victims) {
+      for (ClientState* c : victims) c->close_after_reply = true;
+      for (ClientState* c : victims) {
+        if (c != &self && c->wake) c->wake();
+      }
+    };
     if (argc == 3) {  // old form: CLIENT KILL ip:port
       for (const auto& [id, c] : node.clients()) {
         if (c->address == call.args[2]) {
-          c->close_after_reply = true;
-          if (c->wake) c->wake();
-          return call.reply.simple("OK");
+          call.reply.simple("OK");
+          kill({c});
+          return;
         }
       }
       return call.reply.error("ERR No such client");
@@ -268,17 +276,17 @@ void client(Call& call) {
         return reply_syntax_error(call);
       }
     }
-    long long killed = 0;
+    std::vector<ClientState*> victims;
     for (const auto& [id, c] : node.clients()) {
       if (id_filter != 0 && id != id_filter) continue;
       if (!addr.empty() && c->address != addr) continue;
       if (!laddr.empty() && c->local_address != laddr) continue;
       if (skip_me && c == &self) continue;
-      c->close_after_reply = true;
-      if (c->wake) c->wake();
-      ++killed;
+      victims.push_back(c);
     }
-    return call.reply.integer(killed);
+    call.reply.integer(static_cast<long long>(victims.size()));
+    kill(victims);
+    return;
   }
   if (sub == "no-evict" && argc == 3) {
     if (equals_ignore_case(call.args[2], "on")) self.no_evict = true;

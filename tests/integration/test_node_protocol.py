@@ -286,3 +286,20 @@ def test_pubsub_client_over_output_limit_is_disconnected(tern_factory):
     assert int(publisher.info("stats")["client_output_buffer_limit_disconnections"]) >= 1
     assert publisher.ping() is True
     slow.close()
+
+
+def test_client_kill_closes_others_and_itself_after_replying(tern):
+    victims = [RespConnection(tern.port) for _ in range(3)]
+    for v in victims:
+        v.command("CLIENT", "SETNAME", "victim")
+    killer = RespConnection(tern.port)
+    ids = [int(v.command("CLIENT", "ID")[1]) for v in victims]
+    assert killer.command("CLIENT", "KILL", "ID", str(ids[0])) == (":", "1")
+    assert victims[0].closed_by_peer()
+    address = [line for line in tern.client().client_list() if line["id"] == str(ids[1])][0]["addr"]
+    assert killer.command("CLIENT", "KILL", address) == ("+", "OK")
+    assert victims[1].closed_by_peer()
+    assert killer.command("CLIENT", "KILL", "SKIPME", "no") [0] == ":"  # everyone, itself included
+    assert victims[2].closed_by_peer()
+    assert killer.closed_by_peer()
+    assert tern.client().ping() is True
