@@ -303,3 +303,27 @@ def test_client_kill_closes_others_and_itself_after_replying(tern):
     assert victims[2].closed_by_peer()
     assert killer.closed_by_peer()
     assert tern.client().ping() is True
+
+
+def test_random_garbage_and_random_commands_never_crash_the_server(tern):
+    import random
+    rng = random.Random(20261123)
+    words = [b"SET", b"GET", b"HSET", b"ZADD", b"ZRANGE", b"SADD", b"EXPIRE", b"MULTI", b"EXEC", b"SUBSCRIBE",
+             b"CLIENT", b"CONFIG", b"OBJECT", b"GEOSEARCH", b"k", b"1", b"-1", b"inf", b"(", b"[a", b"BYSCORE",
+             b"LIMIT", b"WITHSCORES", b"\x00", b"9223372036854775808", b"*", b"EX", b"0", b"nan", b"FROMLONLAT"]
+    for round_ in range(200):
+        with socket.create_connection(("127.0.0.1", tern.port)) as s:
+            s.settimeout(5)
+            if round_ % 2:
+                s.sendall(bytes(rng.getrandbits(8) for _ in range(rng.randint(1, 300))))
+            else:
+                args = [rng.choice(words) for _ in range(rng.randint(1, 8))]
+                s.sendall(RespConnection.encode(args))
+            s.shutdown(socket.SHUT_WR)  # end of input: the server answers what it can, then closes
+            try:
+                while s.recv(65536):
+                    pass
+            except ConnectionResetError:
+                pass
+    assert tern.client().ping() is True
+    assert tern.process.poll() is None
