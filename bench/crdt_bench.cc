@@ -9,15 +9,15 @@
 // collect_garbage(stable = its own applied vector).
 //
 // The source is a Replica for SET, INCR, INCRBYFLOAT, DEL and EXPIRE. Collection commands at a
-// Replica cost O(elements of the key) or more at the origin (KeyState::type() reads every
-// field/member; SREM counts the members with set_members(), a sorted copy), so a million of
-// them over 1,000 keys would take many minutes to generate. By default HSET, HINCRBY, SADD,
-// SREM, ZADD and ZINCRBY ops therefore come from `Mirror`, which builds each Op exactly as
-// Replica's command does (same clock, context, group, sums, observations) without those
-// origin-side checks; every run first generates a 20,000-command version of each of those
-// workloads both ways and requires the two op streams to be equal field by field and to build
-// the same receiver state (digest, metadata bytes). `--generate replica` makes every op
-// through Replica instead (slow: minutes at 1,000,000 ops; the same ops).
+// Replica used to cost O(elements of the key) at the origin (KeyState::type() read every
+// field/member), so by default HSET, HINCRBY, SADD, SREM, ZADD and ZINCRBY ops come from
+// `Mirror`, which builds each Op exactly as Replica's command does (same clock, context, group,
+// sums, observations) without the origin-side checks; every run first generates a
+// 20,000-command version of each of those workloads both ways and requires the two op streams
+// to be equal field by field and to build the same receiver state (digest, metadata bytes).
+// `--generate replica` makes every op through Replica instead: the same ops, and since type()
+// and count_members() are O(1) it takes seconds (2-3 us per command at the origin), no longer
+// minutes.
 //
 // The source stays alive until its kind is measured (see Workload::source). The figures are
 // memory-latency bound (100,000 random keys, 1,000,000 elements): the keyspace's hash lookups
@@ -32,9 +32,17 @@
 // plus comment lines starting with '#'. Diagnostics (origin command cost, samples, peak RSS)
 // go to stderr.
 //
+// `--memory-keys N` measures memory instead: it SETs N keys with 16-byte names and 64-byte
+// values through Keyspace::apply on an empty Keyspace and reports the heap it grew by
+// (glibc's mallinfo2(): bytes in use in the arena plus mmapped blocks, so malloc's headers and
+// rounding count), per key:
+//   crdt: memory keys=<N> bytes_per_key=<..>
+// Compare with redis-server's `used_memory` growth per key for the same data (bench/RESULTS.md).
+//
 // Usage:
 //   tern_crdt_bench [--ops N] [--repeats R] [--only NAME[,NAME...]] [--generate mirror|replica]
 //                   [--string-keys N] [--collection-keys N] [--members-per-key N]
+//   tern_crdt_bench --memory-keys N
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -43,6 +51,7 @@
 #include <cstdlib>
 #include <exception>
 #include <fstream>
+#include <malloc.h>
 #include <memory>
 #include <numeric>
 #include <random>
@@ -744,7 +753,54 @@ std::size_t parse_count(const std::string& flag, const char* text) {
 constexpr const char* kUsage =
     "usage: tern_crdt_bench [--ops N] [--repeats R] [--only NAME[,NAME...]] [--generate "
     "mirror|replica]\n"
-    "                       [--string-keys N] [--collection-keys N] [--members-per-key N]\n";
+    "                       [--string-keys N] [--collection-keys N] [--members-per-key N]\n"
+    "       tern_crdt_bench --memory-keys N\n";
+
+// --- memory --------------------------------------------------------------------------------
+
+// Heap bytes in use: the arena's allocated chunks (headers and rounding included) and the
+// blocks malloc mmapped (large arrays such as the keyspace's slot array).
+std::size_t heap_in_use() {
+  const struct mallinfo2 info = mallinfo2();
+  return info.uordblks + info.hblkhd;
+}
+
+// SETs `keys` distinct keys (16-byte names, 64-byte values) on an empty Keyspace, one op at a
+// time through apply, and prints the heap growth per key. The one Op is reused, its strings
+// allocated before the first reading, so only the keyspace's own memory is counted.
+int run_memory(std::size_t keys) {
+  constexpr std::size_t kValueBytes = 64;
+  Op op;
+  op.kind = OpKind::kSetString;
+  op.database = kDb;
+  op.key = name16("key", 0);
+  op.value = std::string(kValueBytes, 'v');
+  HybridLogicalClock clock{kSourceRegion, 500};
+  auto keyspace = std::make_unique<Keyspace>();
+  malloc_trim(0);
+  const std::size_t before = heap_in_use();
+  for (std::size_t k = 0; k < keys; ++k) {
+    const std::string name = name16("key", k);
+    op.key.replace(0, name.size(), name);                  // same length: no reallocation
+    op.value.replace(kValueBytes - 16, 16, value16(k));  // distinct values, still 64 bytes
+    op.stamp = clock.now(kStartUnixMs + k / kCommandsPerMillisecond);
+    if (!keyspace->apply(op)) die("memory: the keyspace refused a SET");
+  }
+  const std::size_t after = heap_in_use();
+  if (keyspace->database(kDb).size() != keys) die("memory: keys missing after the SETs");
+  if (after <= before) die("memory: mallinfo2() saw no growth (a sanitizer's or another malloc?)");
+  const auto& db = keyspace->database(kDb);
+  std::printf(
+      "# memory: %zu SETs (16-byte keys, %zu-byte values) through Keyspace::apply; heap grew by "
+      "%zu bytes (mallinfo2 uordblks+hblkhd); slot array %zu bytes (%zu slots, %.2f load); "
+      "metadata_bytes %.1f per key\n",
+      keys, kValueBytes, after - before, db.slot_bytes(), db.capacity(),
+      static_cast<double>(keys) / static_cast<double>(db.capacity()),
+      per_unit(keyspace->metadata_bytes(), keys));
+  std::printf("crdt: memory keys=%zu bytes_per_key=%.1f\n", keys,
+              per_unit(after - before, keys));
+  return 0;
+}
 
 int run(int argc, char** argv) {
   std::size_t ops = 1'000'000;
@@ -754,6 +810,7 @@ int run(int argc, char** argv) {
   const std::vector<std::string> all = {"SET",  "INCR", "INCRBYFLOAT", "HSET", "HINCRBY", "SADD",
                                         "SREM", "ZADD", "ZINCRBY",     "DEL",  "EXPIRE"};
   std::vector<std::string> names = all;
+  std::size_t memory_keys = 0;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
@@ -772,6 +829,8 @@ int run(int argc, char** argv) {
       pop.collection_keys = parse_count(arg, value);
     } else if (arg == "--members-per-key") {
       pop.members_per_key = parse_count(arg, value);
+    } else if (arg == "--memory-keys") {
+      memory_keys = parse_count(arg, value);
     } else if (arg == "--generate") {
       const std::string how = value;
       if (how != "mirror" && how != "replica") die("--generate takes mirror or replica");
@@ -791,6 +850,8 @@ int run(int argc, char** argv) {
       die("unknown argument " + arg + "\n" + kUsage);
     }
   }
+
+  if (memory_keys != 0) return run_memory(memory_keys);
 
   std::printf(
       "# crdt apply: ops=%zu repeats=%d seed=0x%llx string_keys=%zu collection_keys=%zu "

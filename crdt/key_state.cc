@@ -10,7 +10,7 @@ namespace tern::crdt {
 namespace {
 
 const std::vector<CounterEntry>& observed_for(const std::vector<RegisterObservations>& observed,
-                                              RegisterTarget target, const std::string& path) {
+                                              RegisterTarget target, std::string_view path) {
   static const std::vector<CounterEntry> kNone;
   for (const auto& o : observed) {
     if (o.target == target && o.path == path) return o.entries;
@@ -19,42 +19,77 @@ const std::vector<CounterEntry>& observed_for(const std::vector<RegisterObservat
 }
 
 // Joins two maps of registers under the observed-remove rule, then drops empty registers.
-void join_register_maps(std::unordered_map<std::string, Register>& mine,
-                        const std::unordered_map<std::string, Register>& theirs,
-                        const StampVector& mine_seen, const StampVector& other_seen) {
+void join_register_maps(RegisterMap& mine, const RegisterMap& theirs, const StampVector& mine_seen,
+                        const StampVector& other_seen) {
   static const Register kEmpty;
-  for (auto& [path, reg] : mine) {
+  for (auto&& [path, reg] : mine) {
     auto it = theirs.find(path);
-    reg.join(it != theirs.end() ? it->second : kEmpty, mine_seen, other_seen);
+    reg.join(it != theirs.end() ? it.value() : kEmpty, mine_seen, other_seen);
   }
   for (const auto& [path, reg] : theirs) {
-    if (mine.find(path) == mine.end()) {
+    if (!mine.contains(path)) {
       Register fresh;
       fresh.join(reg, mine_seen, other_seen);
-      if (!fresh.empty()) mine.emplace(path, std::move(fresh));
+      if (!fresh.empty()) mine.try_emplace(path, std::move(fresh));
     }
   }
-  std::erase_if(mine, [](const auto& kv) { return kv.second.empty(); });
+  mine.erase_if([](std::string_view, const Register& reg) { return reg.empty(); });
 }
 
-std::vector<Stamp> element_stamps(const SetPayload& set, const std::string& member) {
+std::vector<Stamp> element_stamps(const SetPayload& set, std::string_view member) {
   std::vector<Stamp> out;
-  if (auto it = set.newest.find(member); it != set.newest.end()) out.push_back(it->second);
-  if (auto it = set.older.find(member); it != set.older.end()) {
-    out.insert(out.end(), it->second.begin(), it->second.end());
+  if (auto it = set.newest.find(member); it != set.newest.end()) out.push_back(it.value());
+  if (!set.older.empty()) {
+    if (auto it = set.older.find(member); it != set.older.end()) {
+      out.insert(out.end(), it.value().begin(), it.value().end());
+    }
   }
   return out;
 }
 
-void store_element(SetPayload& set, const std::string& member, std::vector<Stamp> stamps) {
-  set.newest.erase(member);
-  set.older.erase(member);
-  if (stamps.empty()) return;
+void store_element(SetPayload& set, std::string_view member, std::vector<Stamp> stamps) {
+  if (!set.older.empty()) set.older.erase(member);
+  if (stamps.empty()) {
+    set.newest.erase(member);
+    return;
+  }
   std::sort(stamps.begin(), stamps.end());
   stamps.erase(std::unique(stamps.begin(), stamps.end()), stamps.end());
-  set.newest.emplace(member, stamps.back());
+  set.newest.try_emplace(member).first.value() = stamps.back();  // in place when present
   stamps.pop_back();
-  if (!stamps.empty()) set.older.emplace(member, std::move(stamps));
+  if (!stamps.empty()) set.older.try_emplace(member, std::move(stamps));
+}
+
+// Applies `change` to one register of a hash or sorted set, keeping `summary` exact: the
+// present count always, the newest stamp unless the change may have lowered it.
+template <typename Summary, typename Change>
+void change_member(Summary& summary, Register& reg, Change change) {
+  const bool was = reg.present();
+  const Stamp before = was ? reg.newest_live_stamp() : Stamp{};
+  change(reg);
+  const bool is = reg.present();
+  const Stamp after = is ? reg.newest_live_stamp() : Stamp{};
+  summary.present = summary.present - (was ? 1 : 0) + (is ? 1 : 0);
+  if (summary.present == 0) {
+    summary.newest = Stamp{};
+    summary.newest_known = true;
+  } else if (summary.newest_known) {
+    if (was && before == summary.newest && (!is || after < before)) {
+      summary.newest_known = false;  // the newest may have gone: recompute if it matters
+    } else if (is && after > summary.newest) {
+      summary.newest = after;
+    }
+  }
+}
+
+template <typename Summary>
+void recompute_summary(Summary& summary, const RegisterMap& map) {
+  summary = Summary{};
+  for (const auto& [path, reg] : map) {
+    if (!reg.present()) continue;
+    ++summary.present;
+    summary.newest = std::max(summary.newest, reg.newest_live_stamp());
+  }
 }
 
 std::string score_text(double score) {
@@ -70,10 +105,16 @@ double score_from_register(const Register& reg) {
   return n ? static_cast<double>(*n) : 0.0;
 }
 
-KeyState::KeyState(const KeyState& other)
-    : string_(other.string_),
-      collections_(other.collections_ ? std::make_unique<Collections>(*other.collections_) : nullptr),
-      lifetime_(other.lifetime_ ? std::make_unique<Lifetime>(*other.lifetime_) : nullptr) {}
+KeyState::KeyState(const KeyState& other) : string_(other.string_) {
+  if (other.extras_) {
+    extras_ = std::make_unique<Extras>();
+    extras_->ttl = other.extras_->ttl;
+    extras_->kills = other.extras_->kills;
+    if (other.extras_->collections) {
+      extras_->collections = std::make_unique<Collections>(*other.extras_->collections);
+    }
+  }
+}
 
 KeyState& KeyState::operator=(const KeyState& other) {
   if (this != &other) {
@@ -83,57 +124,117 @@ KeyState& KeyState::operator=(const KeyState& other) {
   return *this;
 }
 
-KeyState::Collections& KeyState::collections() {
-  if (!collections_) collections_ = std::make_unique<Collections>();
-  return *collections_;
+KeyState::Extras& KeyState::extras() {
+  if (!extras_) extras_ = std::make_unique<Extras>();
+  return *extras_;
 }
 
-KeyState::Lifetime& KeyState::lifetime() {
-  if (!lifetime_) lifetime_ = std::make_unique<Lifetime>();
-  return *lifetime_;
+KeyState::Collections& KeyState::collections() {
+  auto& e = extras();
+  if (!e.collections) e.collections = std::make_unique<Collections>();
+  return *e.collections;
 }
 
 void KeyState::drop_empty_parts() {
-  if (collections_ && collections_->hash.empty() && collections_->set.newest.empty() &&
-      collections_->sorted_set.empty()) {
-    collections_.reset();
+  if (!extras_) return;
+  auto& e = *extras_;
+  if (e.collections && e.collections->hash.empty() && e.collections->set.newest.empty() &&
+      e.collections->sorted_set.empty()) {
+    e.collections.reset();
   }
-  if (lifetime_ && lifetime_->ttl.empty() && lifetime_->kills.empty()) lifetime_.reset();
+  if (e.ttl.empty() && e.ttl.capacity() != 0) std::vector<TtlEntry>().swap(e.ttl);
+  if (e.kills.empty() && e.kills.capacity() != 0) std::vector<KillMark>().swap(e.kills);
+  if (!e.collections && e.ttl.empty() && e.kills.empty()) extras_.reset();
 }
 
-Stamp KeyState::kill_floor() const {
+Stamp KeyState::kill_floor_of_marks() const {
   Stamp floor;
-  if (!lifetime_) return floor;
-  for (const auto& k : lifetime_->kills) floor = std::max(floor, Stamp::floor_of_unix_ms(k.deadline_ms));
+  for (const auto& k : extras_->kills) floor = std::max(floor, Stamp::floor_of_unix_ms(k.deadline_ms));
   return floor;
+}
+
+KeyState::MemberSummary* KeyState::summary_of(RegisterTarget target) {
+  Collections* c = collections_or_null();
+  if (c == nullptr || target == RegisterTarget::kString) return nullptr;
+  return target == RegisterTarget::kHashField ? &c->hash_summary : &c->sorted_set_summary;
+}
+
+// Replaces the add stamps of set element `member` (`before`: its stamps until now) by
+// `stamps`, and keeps set_newest: an element's newest stamp is the greatest of its stamps.
+void KeyState::store_set_element(const std::string& member, const std::vector<Stamp>& before,
+                                 std::vector<Stamp> stamps) {
+  auto& c = collections();
+  const bool was = !before.empty();
+  const Stamp newest_before = was ? *std::max_element(before.begin(), before.end()) : Stamp{};
+  const bool is = !stamps.empty();
+  const Stamp newest_after = is ? *std::max_element(stamps.begin(), stamps.end()) : Stamp{};
+  store_element(c.set, member, std::move(stamps));
+  if (c.set.newest.empty()) {
+    c.set_newest = Stamp{};
+    c.set_newest_known = true;
+  } else if (c.set_newest_known) {
+    if (was && newest_before == c.set_newest && (!is || newest_after < newest_before)) {
+      c.set_newest_known = false;  // the newest may have gone: recompute if it matters
+    } else if (is && newest_after > c.set_newest) {
+      c.set_newest = newest_after;
+    }
+  }
+}
+
+void KeyState::recompute_summaries() {
+  Collections* c = collections_or_null();
+  if (c == nullptr) return;
+  recompute_summary(c->hash_summary, c->hash);
+  recompute_summary(c->sorted_set_summary, c->sorted_set);
+  c->set_newest = Stamp{};
+  for (const auto& [member, stamp] : c->set.newest) c->set_newest = std::max(c->set_newest, stamp);
+  c->set_newest_known = true;
+}
+
+// Keeps type() exact and O(1): in a type conflict (two payloads visible), every newest stamp
+// is known when an operation returns. The O(n) recompute happens only there, and only after
+// a change that may have lowered a payload's newest stamp.
+void KeyState::refresh_conflict_summaries() {
+  Collections* c = collections_or_null();
+  const int visible = (c->hash_summary.present > 0 ? 1 : 0) + (c->set.newest.empty() ? 0 : 1) +
+                      (c->sorted_set_summary.present > 0 ? 1 : 0) + (string_.present() ? 1 : 0);
+  if (visible < 2) return;
+  if (!c->hash_summary.newest_known) recompute_summary(c->hash_summary, c->hash);
+  if (!c->sorted_set_summary.newest_known) recompute_summary(c->sorted_set_summary, c->sorted_set);
+  if (!c->set_newest_known) {
+    c->set_newest = Stamp{};
+    for (const auto& [member, stamp] : c->set.newest) c->set_newest = std::max(c->set_newest, stamp);
+    c->set_newest_known = true;
+  }
 }
 
 void KeyState::kill_before(Stamp floor) {
   if (floor.is_zero()) return;
   string_.kill_before(floor);
-  if (collections_) {
-    auto& c = *collections_;
-    for (auto& [field, reg] : c.hash) reg.kill_before(floor);
-    std::erase_if(c.hash, [](const auto& kv) { return kv.second.empty(); });
-    for (auto& [member, reg] : c.sorted_set) reg.kill_before(floor);
-    std::erase_if(c.sorted_set, [](const auto& kv) { return kv.second.empty(); });
+  if (Collections* collections = collections_or_null()) {
+    auto& c = *collections;
+    for (auto&& [field, reg] : c.hash) reg.kill_before(floor);
+    c.hash.erase_if([](std::string_view, const Register& reg) { return reg.empty(); });
+    for (auto&& [member, reg] : c.sorted_set) reg.kill_before(floor);
+    c.sorted_set.erase_if([](std::string_view, const Register& reg) { return reg.empty(); });
     std::vector<std::string> members;
-    for (const auto& [member, stamp] : c.set.newest) members.push_back(member);
+    for (const auto& [member, stamp] : c.set.newest) members.emplace_back(member);
     for (const auto& member : members) {
       auto stamps = element_stamps(c.set, member);
       std::erase_if(stamps, [&](Stamp s) { return s < floor; });
       store_element(c.set, member, std::move(stamps));
     }
+    recompute_summaries();
   }
-  if (lifetime_) {
-    std::erase_if(lifetime_->ttl, [&](const TtlEntry& t) { return t.stamp < floor; });
+  if (extras_) {
+    std::erase_if(extras_->ttl, [&](const TtlEntry& t) { return t.stamp < floor; });
   }
   drop_empty_parts();
 }
 
 void KeyState::set_ttl(Stamp stamp, std::uint64_t deadline_ms, const StampVector& context) {
-  if (!lifetime_ && deadline_ms == 0) return;
-  auto& l = lifetime();
+  if (!has_lifetime() && deadline_ms == 0) return;
+  auto& l = extras();
   std::erase_if(l.ttl, [&](const TtlEntry& t) { return context.covers(t.stamp); });
   if (deadline_ms != 0) l.ttl.push_back(TtlEntry{stamp, deadline_ms});
   drop_empty_parts();
@@ -141,11 +242,11 @@ void KeyState::set_ttl(Stamp stamp, std::uint64_t deadline_ms, const StampVector
 
 Register* KeyState::target_register(RegisterTarget target, const std::string& path, bool create) {
   if (target == RegisterTarget::kString) return &string_;
-  if (!create && !collections_) return nullptr;
+  if (!create && collections_or_null() == nullptr) return nullptr;
   auto& map = target == RegisterTarget::kHashField ? collections().hash : collections().sorted_set;
-  if (create) return &map[path];
+  if (create) return &map.try_emplace(path).first.value();
   auto it = map.find(path);
-  return it != map.end() ? &it->second : nullptr;
+  return it != map.end() ? &it.value() : nullptr;
 }
 
 void KeyState::remove_observed(Stamp stamp, const StampVector& seen,
@@ -157,29 +258,31 @@ void KeyState::remove_observed(Stamp stamp, const StampVector& seen,
   }
   string_.remove(stamp, observed_for(observed, RegisterTarget::kString, ""), context);
   remove_collections_observed(stamp, context, observed);
-  if (lifetime_) std::erase_if(lifetime_->ttl, [&](const TtlEntry& t) { return context.covers(t.stamp); });
+  if (extras_) std::erase_if(extras_->ttl, [&](const TtlEntry& t) { return context.covers(t.stamp); });
   drop_empty_parts();
+  refresh_summaries();
 }
 
 void KeyState::remove_collections_observed(Stamp stamp, const StampVector& context,
                                            const std::vector<RegisterObservations>& observed) {
-  if (collections_) {
-    auto& c = *collections_;
-    for (auto& [field, reg] : c.hash) {
+  if (Collections* collections = collections_or_null()) {
+    auto& c = *collections;
+    for (auto&& [field, reg] : c.hash) {
       reg.remove(stamp, observed_for(observed, RegisterTarget::kHashField, field), context);
     }
-    std::erase_if(c.hash, [](const auto& kv) { return kv.second.empty(); });
-    for (auto& [member, reg] : c.sorted_set) {
+    c.hash.erase_if([](std::string_view, const Register& reg) { return reg.empty(); });
+    for (auto&& [member, reg] : c.sorted_set) {
       reg.remove(stamp, observed_for(observed, RegisterTarget::kSortedSetMember, member), context);
     }
-    std::erase_if(c.sorted_set, [](const auto& kv) { return kv.second.empty(); });
+    c.sorted_set.erase_if([](std::string_view, const Register& reg) { return reg.empty(); });
     std::vector<std::string> members;
-    for (const auto& [member, s] : c.set.newest) members.push_back(member);
+    for (const auto& [member, s] : c.set.newest) members.emplace_back(member);
     for (auto& member : members) {
       auto stamps = element_stamps(c.set, member);
       std::erase_if(stamps, [&](Stamp s) { return context.covers(s); });
       store_element(c.set, member, std::move(stamps));
     }
+    recompute_summaries();
   }
   record_observations_of_absent_registers(stamp, context, observed);
 }
@@ -192,13 +295,14 @@ void KeyState::record_observations_of_absent_registers(Stamp stamp, const StampV
   for (const auto& o : observed) {
     if (o.target == RegisterTarget::kString || o.entries.empty()) continue;
     auto& map = o.target == RegisterTarget::kHashField ? collections().hash : collections().sorted_set;
-    if (map.find(o.path) != map.end()) continue;
-    map[o.path].remove(stamp, o.entries, context);
+    if (map.contains(o.path)) continue;
+    change_member(*summary_of(o.target), map.try_emplace(o.path).first.value(),
+                  [&](Register& reg) { reg.remove(stamp, o.entries, context); });
   }
   drop_empty_parts();
 }
 
-void KeyState::apply(const Op& op) {
+void KeyState::apply_general(const Op& op) {
   // A write stamped before a passed deadline is dead on arrival; so are its removals'
   // targets, which are older still.
   if (op.kind != OpKind::kExpired && op.stamp < kill_floor()) return;
@@ -218,46 +322,76 @@ void KeyState::apply(const Op& op) {
       // earlier versions were dropped (garbage collection, a replaced base).
       const CounterEntry entry{op.group, op.first.is_zero() ? op.stamp : op.first, op.stamp,
                                op.int_sum, op.float_sum};
-      reg->increment(entry);
+      if (MemberSummary* summary = summary_of(op.target)) {
+        // An increment only adds to a register: it never hides it nor lowers its newest stamp.
+        const bool was = reg->present();
+        reg->increment(entry);
+        if (was || reg->present()) {
+          if (!was) ++summary->present;
+          if (summary->newest_known) summary->newest = std::max(summary->newest, reg->newest_live_stamp());
+        }
+      } else {
+        reg->increment(entry);
+      }
       break;
     }
-    case OpKind::kHashSet:
-      collections().hash[op.path].assign(op.stamp, op.value,
-                                         observed_for(op.observed, RegisterTarget::kHashField, op.path),
-                                         op.context);
+    case OpKind::kHashSet: {
+      auto& c = collections();
+      change_member(c.hash_summary, c.hash.try_emplace(op.path).first.value(), [&](Register& reg) {
+        reg.assign(op.stamp, op.value, observed_for(op.observed, RegisterTarget::kHashField, op.path),
+                   op.context);
+      });
       break;
-    case OpKind::kSortedSetAdd:
-      collections().sorted_set[op.path].assign(
-          op.stamp, score_text(op.score),
-          observed_for(op.observed, RegisterTarget::kSortedSetMember, op.path), op.context);
+    }
+    case OpKind::kSortedSetAdd: {
+      auto& c = collections();
+      change_member(c.sorted_set_summary, c.sorted_set.try_emplace(op.path).first.value(), [&](Register& reg) {
+        reg.assign(op.stamp, score_text(op.score),
+                   observed_for(op.observed, RegisterTarget::kSortedSetMember, op.path), op.context);
+      });
       break;
+    }
     case OpKind::kRemoveRegister: {
       // Created if absent when the remover saw counters: see
       // record_observations_of_absent_registers.
       const bool observed_counters = !observed_for(op.observed, op.target, op.path).empty();
       Register* reg = target_register(op.target, op.path, observed_counters);
       if (reg == nullptr) break;
-      reg->remove(op.stamp, observed_for(op.observed, op.target, op.path), op.context);
+      const auto remove = [&](Register& r) {
+        r.remove(op.stamp, observed_for(op.observed, op.target, op.path), op.context);
+      };
+      if (MemberSummary* summary = summary_of(op.target)) {
+        change_member(*summary, *reg, remove);
+      } else {
+        remove(*reg);
+      }
       if (reg->empty() && op.target != RegisterTarget::kString) {
-        auto& map = op.target == RegisterTarget::kHashField ? collections_->hash : collections_->sorted_set;
+        auto& c = *collections_or_null();
+        auto& map = op.target == RegisterTarget::kHashField ? c.hash : c.sorted_set;
         map.erase(op.path);
       }
       drop_empty_parts();
       break;
     }
     case OpKind::kSetAdd: {
-      auto& set = collections().set;
-      auto stamps = element_stamps(set, op.path);
-      std::erase_if(stamps, [&](Stamp s) { return op.context.covers(s); });
+      const auto before = element_stamps(collections().set, op.path);
+      std::vector<Stamp> stamps;
+      stamps.reserve(before.size() + 1);
+      for (Stamp s : before) {
+        if (!op.context.covers(s)) stamps.push_back(s);
+      }
       stamps.push_back(op.stamp);
-      store_element(set, op.path, std::move(stamps));
+      store_set_element(op.path, before, std::move(stamps));
       break;
     }
     case OpKind::kSetRemove: {
-      if (!collections_) break;
-      auto stamps = element_stamps(collections_->set, op.path);
-      std::erase_if(stamps, [&](Stamp s) { return op.context.covers(s); });
-      store_element(collections_->set, op.path, std::move(stamps));
+      if (collections_or_null() == nullptr) break;
+      const auto before = element_stamps(collections_or_null()->set, op.path);
+      std::vector<Stamp> stamps;
+      for (Stamp s : before) {
+        if (!op.context.covers(s)) stamps.push_back(s);
+      }
+      store_set_element(op.path, before, std::move(stamps));
       drop_empty_parts();
       break;
     }
@@ -271,26 +405,27 @@ void KeyState::apply(const Op& op) {
       set_ttl(op.stamp, kNoDeadline, op.context);
       break;
     case OpKind::kExpired:
-      lifetime().kills.push_back(KillMark{op.stamp, op.deadline_ms});
+      extras().kills.push_back(KillMark{op.stamp, op.deadline_ms});
       kill_before(kill_floor());
       break;
     case OpKind::kFlushDatabase:
       break;  // database-scoped: Keyspace applies it key by key through remove_observed
   }
+  refresh_summaries();
 }
 
 void KeyState::join(const KeyState& other, const StampVector& mine_seen, const StampVector& other_seen) {
   string_.join(other.string_, mine_seen, other_seen);
-  if (collections_ || other.collections_) {
+  if (collections_or_null() != nullptr || other.collections_or_null() != nullptr) {
     static const Collections kEmpty;
-    const Collections& theirs = other.collections_ ? *other.collections_ : kEmpty;
+    const Collections& theirs = other.collections_or_null() != nullptr ? *other.collections_or_null() : kEmpty;
     auto& c = collections();
     join_register_maps(c.hash, theirs.hash, mine_seen, other_seen);
     join_register_maps(c.sorted_set, theirs.sorted_set, mine_seen, other_seen);
     std::vector<std::string> members;
-    for (const auto& [m, s] : c.set.newest) members.push_back(m);
+    for (const auto& [m, s] : c.set.newest) members.emplace_back(m);
     for (const auto& [m, s] : theirs.set.newest) {
-      if (c.set.newest.find(m) == c.set.newest.end()) members.push_back(m);
+      if (!c.set.newest.contains(m)) members.emplace_back(m);
     }
     for (const auto& member : members) {
       const auto mine = element_stamps(c.set, member);
@@ -304,11 +439,12 @@ void KeyState::join(const KeyState& other, const StampVector& mine_seen, const S
       }
       store_element(c.set, member, std::move(kept));
     }
+    recompute_summaries();
   }
-  if (lifetime_ || other.lifetime_) {
-    static const Lifetime kEmpty;
-    const Lifetime& theirs = other.lifetime_ ? *other.lifetime_ : kEmpty;
-    auto& l = lifetime();
+  if (has_lifetime() || other.has_lifetime()) {
+    static const Extras kEmpty;
+    const Extras& theirs = other.extras_ ? *other.extras_ : kEmpty;
+    auto& l = extras();
     const auto join_items = [&](auto& mine, const auto& their) {
       using Item = typename std::decay_t<decltype(mine)>::value_type;
       std::vector<Item> kept;
@@ -328,25 +464,27 @@ void KeyState::join(const KeyState& other, const StampVector& mine_seen, const S
   }
   kill_before(kill_floor());
   drop_empty_parts();
+  refresh_summaries();
 }
 
 void KeyState::collect_garbage(const StampVector& stable) {
   string_.collect_garbage(stable);
-  if (collections_) {
-    auto& c = *collections_;
-    for (auto& [field, reg] : c.hash) reg.collect_garbage(stable);
-    std::erase_if(c.hash, [](const auto& kv) { return kv.second.empty(); });
-    for (auto& [member, reg] : c.sorted_set) reg.collect_garbage(stable);
-    std::erase_if(c.sorted_set, [](const auto& kv) { return kv.second.empty(); });
+  if (Collections* collections = collections_or_null()) {
+    auto& c = *collections;
+    for (auto&& [field, reg] : c.hash) reg.collect_garbage(stable);
+    c.hash.erase_if([](std::string_view, const Register& reg) { return reg.empty(); });
+    for (auto&& [member, reg] : c.sorted_set) reg.collect_garbage(stable);
+    c.sorted_set.erase_if([](std::string_view, const Register& reg) { return reg.empty(); });
     // Older concurrent add stamps of an element: once stable, every future remove sees them
     // and every kill reaching the newest reaches them, so the newest alone decides.
-    for (auto it = c.set.older.begin(); it != c.set.older.end();) {
-      std::erase_if(it->second, [&](Stamp s) { return stable.covers(s); });
-      it = it->second.empty() ? c.set.older.erase(it) : std::next(it);
-    }
+    c.set.older.erase_if([&](std::string_view, std::vector<Stamp>& stamps) {
+      std::erase_if(stamps, [&](Stamp s) { return stable.covers(s); });
+      return stamps.empty();
+    });
+    recompute_summaries();
   }
-  if (lifetime_) {
-    auto& l = *lifetime_;
+  if (extras_) {
+    auto& l = *extras_;
     // Deadlines below the stable maximum can never win again; a stable lone PERSIST means
     // "no TTL", which an empty list says too.
     std::uint64_t top = 0;
@@ -371,13 +509,58 @@ void KeyState::collect_garbage(const StampVector& stable) {
     std::erase_if(l.kills, [&](const KillMark& k) { return stable.covers(k.stamp); });
   }
   drop_empty_parts();
-}
-
-bool KeyState::empty() const {
-  return string_.empty() && !collections_ && !lifetime_;
+  refresh_summaries();
 }
 
 ValueType KeyState::type() const {
+  const bool string_visible = string_.present();
+  const Collections* c = collections_or_null();
+  if (c == nullptr) return string_visible ? ValueType::kString : ValueType::kNone;
+  const bool hash_visible = c->hash_summary.present > 0;
+  const bool set_visible = !c->set.newest.empty();
+  const bool sorted_set_visible = c->sorted_set_summary.present > 0;
+  const int visible = (string_visible ? 1 : 0) + (hash_visible ? 1 : 0) + (set_visible ? 1 : 0) +
+                      (sorted_set_visible ? 1 : 0);
+  if (visible <= 1) {
+    if (string_visible) return ValueType::kString;
+    if (hash_visible) return ValueType::kHash;
+    if (set_visible) return ValueType::kSet;
+    return sorted_set_visible ? ValueType::kSortedSet : ValueType::kNone;
+  }
+  // A type conflict: the payload with the newest live item wins, the first considered on a
+  // tie. refresh_summaries() left every stamp known; the scans below are a fallback only.
+  const auto newest_present = [](const MemberSummary& summary, const RegisterMap& map) {
+    if (summary.newest_known) return summary.newest;
+    Stamp newest;
+    for (const auto& [path, reg] : map) {
+      if (reg.present()) newest = std::max(newest, reg.newest_live_stamp());
+    }
+    return newest;
+  };
+  ValueType best = ValueType::kNone;
+  Stamp best_stamp;
+  const auto consider = [&](ValueType type, Stamp stamp) {
+    if (best == ValueType::kNone || stamp > best_stamp) {
+      best = type;
+      best_stamp = stamp;
+    }
+  };
+  if (string_visible) consider(ValueType::kString, string_.newest_live_stamp());
+  if (hash_visible) consider(ValueType::kHash, newest_present(c->hash_summary, c->hash));
+  if (set_visible) {
+    Stamp newest = c->set_newest;
+    if (!c->set_newest_known) {
+      for (const auto& [m, s] : c->set.newest) newest = std::max(newest, s);
+    }
+    consider(ValueType::kSet, newest);
+  }
+  if (sorted_set_visible) {
+    consider(ValueType::kSortedSet, newest_present(c->sorted_set_summary, c->sorted_set));
+  }
+  return best;
+}
+
+ValueType KeyState::type_by_scan() const {
   ValueType best = ValueType::kNone;
   Stamp best_stamp;
   const auto consider = [&](ValueType type, Stamp stamp) {
@@ -387,30 +570,29 @@ ValueType KeyState::type() const {
     }
   };
   if (string_.read().present) consider(ValueType::kString, string_.newest_live_stamp());
-  if (collections_) {
-    const auto& c = *collections_;
-    const auto newest_present = [](const std::unordered_map<std::string, Register>& map) {
+  if (const Collections* c = collections_or_null()) {
+    const auto newest_present = [](const RegisterMap& map) {
       std::optional<Stamp> newest;
       for (const auto& [path, reg] : map) {
         if (reg.read().present) newest = std::max(newest.value_or(Stamp{}), reg.newest_live_stamp());
       }
       return newest;
     };
-    if (auto s = newest_present(c.hash)) consider(ValueType::kHash, *s);
-    if (!c.set.newest.empty()) {
+    if (auto s = newest_present(c->hash)) consider(ValueType::kHash, *s);
+    if (!c->set.newest.empty()) {
       Stamp newest;
-      for (const auto& [m, s] : c.set.newest) newest = std::max(newest, s);
+      for (const auto& [m, s] : c->set.newest) newest = std::max(newest, s);
       consider(ValueType::kSet, newest);
     }
-    if (auto s = newest_present(c.sorted_set)) consider(ValueType::kSortedSet, *s);
+    if (auto s = newest_present(c->sorted_set)) consider(ValueType::kSortedSet, *s);
   }
   return best;
 }
 
 std::optional<std::uint64_t> KeyState::deadline_ms() const {
-  if (!lifetime_ || lifetime_->ttl.empty()) return std::nullopt;
+  if (!extras_ || extras_->ttl.empty()) return std::nullopt;
   std::uint64_t top = 0;
-  for (const auto& t : lifetime_->ttl) top = std::max(top, t.deadline_ms);
+  for (const auto& t : extras_->ttl) top = std::max(top, t.deadline_ms);
   if (top == kNoDeadline) return std::nullopt;
   return top;
 }
@@ -422,34 +604,39 @@ bool KeyState::expired_at(std::uint64_t now_unix_ms) const {
 
 const Register* KeyState::stored_register(RegisterTarget target, const std::string& path) const {
   if (target == RegisterTarget::kString) return &string_;
-  if (!collections_) return nullptr;
-  const auto& map = target == RegisterTarget::kHashField ? collections_->hash : collections_->sorted_set;
+  const Collections* c = collections_or_null();
+  if (c == nullptr) return nullptr;
+  const auto& map = target == RegisterTarget::kHashField ? c->hash : c->sorted_set;
   auto it = map.find(path);
-  return it != map.end() ? &it->second : nullptr;
+  return it != map.end() ? &it.value() : nullptr;
 }
 
 const Register* KeyState::hash_field(const std::string& field) const {
-  if (!collections_) return nullptr;
-  auto it = collections_->hash.find(field);
-  if (it == collections_->hash.end() || !it->second.read().present) return nullptr;
-  return &it->second;
+  const Collections* c = collections_or_null();
+  if (c == nullptr) return nullptr;
+  auto it = c->hash.find(field);
+  if (it == c->hash.end() || !it.value().present()) return nullptr;
+  return &it.value();
 }
 
 const Register* KeyState::sorted_set_member(const std::string& member) const {
-  if (!collections_) return nullptr;
-  auto it = collections_->sorted_set.find(member);
-  if (it == collections_->sorted_set.end() || !it->second.read().present) return nullptr;
-  return &it->second;
+  const Collections* c = collections_or_null();
+  if (c == nullptr) return nullptr;
+  auto it = c->sorted_set.find(member);
+  if (it == c->sorted_set.end() || !it.value().present()) return nullptr;
+  return &it.value();
 }
 
 bool KeyState::set_contains(const std::string& member) const {
-  return collections_ && collections_->set.newest.count(member) > 0;
+  const Collections* c = collections_or_null();
+  return c != nullptr && c->set.newest.contains(member);
 }
 
 std::vector<std::pair<std::string, std::string>> KeyState::hash_fields() const {
   std::vector<std::pair<std::string, std::string>> out;
-  if (!collections_) return out;
-  for (const auto& [field, reg] : collections_->hash) {
+  const Collections* c = collections_or_null();
+  if (c == nullptr) return out;
+  for (const auto& [field, reg] : c->hash) {
     auto r = reg.read();
     if (r.present) out.emplace_back(field, std::move(r.text));
   }
@@ -459,45 +646,49 @@ std::vector<std::pair<std::string, std::string>> KeyState::hash_fields() const {
 
 std::vector<std::string> KeyState::set_members() const {
   std::vector<std::string> out;
-  if (!collections_) return out;
-  for (const auto& [m, s] : collections_->set.newest) out.push_back(m);
+  const Collections* c = collections_or_null();
+  if (c == nullptr) return out;
+  for (const auto& [m, s] : c->set.newest) out.emplace_back(m);
   std::sort(out.begin(), out.end());
   return out;
 }
 
 std::vector<std::pair<std::string, double>> KeyState::sorted_set_members() const {
   std::vector<std::pair<std::string, double>> out;
-  if (!collections_) return out;
-  for (const auto& [m, reg] : collections_->sorted_set) {
-    if (reg.read().present) out.emplace_back(m, score_from_register(reg));
+  const Collections* c = collections_or_null();
+  if (c == nullptr) return out;
+  for (const auto& [m, reg] : c->sorted_set) {
+    if (reg.present()) out.emplace_back(m, score_from_register(reg));
   }
   std::sort(out.begin(), out.end());
   return out;
 }
 
 std::size_t KeyState::count_members(ValueType type, std::size_t limit) const {
-  if (!collections_) return 0;
-  if (type == ValueType::kSet) return std::min(limit, collections_->set.newest.size());
-  if (type != ValueType::kHash && type != ValueType::kSortedSet) return 0;
-  const auto& map = type == ValueType::kHash ? collections_->hash : collections_->sorted_set;
-  std::size_t count = 0;
-  for (const auto& [path, reg] : map) {
-    if (count >= limit) break;
-    if (reg.read().present) ++count;
+  const Collections* c = collections_or_null();
+  if (c == nullptr) return 0;
+  switch (type) {
+    case ValueType::kHash: return std::min(limit, c->hash_summary.present);
+    case ValueType::kSet: return std::min(limit, c->set.newest.size());
+    case ValueType::kSortedSet: return std::min(limit, c->sorted_set_summary.present);
+    case ValueType::kNone:
+    case ValueType::kString: break;
   }
-  return count;
+  return 0;
 }
 
 std::vector<RegisterObservations> KeyState::observe_counters() const {
   std::vector<RegisterObservations> out;
   if (auto e = string_.observations(); !e.empty()) out.push_back({RegisterTarget::kString, "", std::move(e)});
-  if (collections_) {
-    for (const auto& [field, reg] : collections_->hash) {
-      if (auto e = reg.observations(); !e.empty()) out.push_back({RegisterTarget::kHashField, field, std::move(e)});
-    }
-    for (const auto& [member, reg] : collections_->sorted_set) {
+  if (const Collections* c = collections_or_null()) {
+    for (const auto& [field, reg] : c->hash) {
       if (auto e = reg.observations(); !e.empty()) {
-        out.push_back({RegisterTarget::kSortedSetMember, member, std::move(e)});
+        out.push_back({RegisterTarget::kHashField, std::string(field), std::move(e)});
+      }
+    }
+    for (const auto& [member, reg] : c->sorted_set) {
+      if (auto e = reg.observations(); !e.empty()) {
+        out.push_back({RegisterTarget::kSortedSetMember, std::string(member), std::move(e)});
       }
     }
   }
@@ -506,25 +697,27 @@ std::vector<RegisterObservations> KeyState::observe_counters() const {
 
 void KeyState::digest(Digest& digest) const {
   string_.digest(digest);
-  const auto digest_map = [&](const std::unordered_map<std::string, Register>& map) {
-    std::vector<const std::pair<const std::string, Register>*> items;
-    for (const auto& kv : map) items.push_back(&kv);
-    std::sort(items.begin(), items.end(), [](auto* a, auto* b) { return a->first < b->first; });
+  // Canonical: fields and members in byte order, whatever the tables' layout.
+  const auto digest_map = [&](const RegisterMap& map) {
+    std::vector<std::pair<std::string_view, const Register*>> items;
+    items.reserve(map.size());
+    for (const auto& [path, reg] : map) items.emplace_back(path, &reg);
+    std::sort(items.begin(), items.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     digest.add_u64(items.size());
-    for (auto* kv : items) {
-      digest.add_bytes(kv->first);
-      kv->second.digest(digest);
+    for (const auto& [path, reg] : items) {
+      digest.add_bytes(path);
+      reg->digest(digest);
     }
   };
-  if (collections_) {
+  if (const Collections* c = collections_or_null()) {
     digest.add_u64(1);
-    digest_map(collections_->hash);
-    digest_map(collections_->sorted_set);
+    digest_map(c->hash);
+    digest_map(c->sorted_set);
     std::vector<std::string> members = set_members();
     digest.add_u64(members.size());
     for (const auto& m : members) {
       digest.add_bytes(m);
-      auto stamps = element_stamps(collections_->set, m);
+      auto stamps = element_stamps(c->set, m);
       std::sort(stamps.begin(), stamps.end());
       digest.add_u64(stamps.size());
       for (Stamp s : stamps) digest.add_u64(s.bits());
@@ -532,10 +725,10 @@ void KeyState::digest(Digest& digest) const {
   } else {
     digest.add_u64(0);
   }
-  if (lifetime_) {
-    auto ttl = lifetime_->ttl;
+  if (has_lifetime()) {
+    auto ttl = extras_->ttl;
     std::sort(ttl.begin(), ttl.end(), [](const auto& a, const auto& b) { return a.stamp < b.stamp; });
-    auto kills = lifetime_->kills;
+    auto kills = extras_->kills;
     std::sort(kills.begin(), kills.end(), [](const auto& a, const auto& b) { return a.stamp < b.stamp; });
     digest.add_u64(ttl.size());
     for (const auto& t : ttl) {
@@ -554,37 +747,36 @@ void KeyState::digest(Digest& digest) const {
 
 std::string KeyState::describe() const {
   std::string out = "string" + string_.describe();
-  if (collections_) {
+  if (const Collections* c = collections_or_null()) {
     std::vector<std::string> parts;
-    for (const auto& [f, reg] : collections_->hash) parts.push_back(" hash[" + f + "]" + reg.describe());
-    for (const auto& [m, reg] : collections_->sorted_set) parts.push_back(" zset[" + m + "]" + reg.describe());
+    for (const auto& [f, reg] : c->hash) parts.push_back(" hash[" + std::string(f) + "]" + reg.describe());
+    for (const auto& [m, reg] : c->sorted_set) parts.push_back(" zset[" + std::string(m) + "]" + reg.describe());
     for (const auto& m : set_members()) {
       std::string stamps;
-      for (Stamp s : element_stamps(collections_->set, m)) stamps += " " + std::to_string(s.bits());
+      for (Stamp s : element_stamps(c->set, m)) stamps += " " + std::to_string(s.bits());
       parts.push_back(" set[" + m + "]" + stamps);
     }
     std::sort(parts.begin(), parts.end());
     for (const auto& p : parts) out += p;
   }
-  if (lifetime_) {
-    for (const auto& t : lifetime_->ttl) out += " ttl(" + std::to_string(t.stamp.bits()) + "," + std::to_string(t.deadline_ms) + ")";
-    for (const auto& k : lifetime_->kills) out += " kill(" + std::to_string(k.stamp.bits()) + "," + std::to_string(k.deadline_ms) + ")";
+  if (extras_) {
+    for (const auto& t : extras_->ttl) out += " ttl(" + std::to_string(t.stamp.bits()) + "," + std::to_string(t.deadline_ms) + ")";
+    for (const auto& k : extras_->kills) out += " kill(" + std::to_string(k.stamp.bits()) + "," + std::to_string(k.deadline_ms) + ")";
   }
   return out;
 }
 
 std::size_t KeyState::metadata_bytes() const {
-  std::size_t bytes = string_.metadata_bytes() + sizeof(collections_) + sizeof(lifetime_);
-  if (collections_) {
+  std::size_t bytes = string_.metadata_bytes() + sizeof(extras_);
+  if (!extras_) return bytes;
+  bytes += sizeof(Extras) + extras_->ttl.capacity() * sizeof(TtlEntry) +
+           extras_->kills.capacity() * sizeof(KillMark);
+  if (const Collections* c = collections_or_null()) {
     bytes += sizeof(Collections);
-    for (const auto& [f, reg] : collections_->hash) bytes += reg.metadata_bytes();
-    for (const auto& [m, reg] : collections_->sorted_set) bytes += reg.metadata_bytes();
-    bytes += collections_->set.newest.size() * sizeof(Stamp);
-    for (const auto& [m, v] : collections_->set.older) bytes += v.capacity() * sizeof(Stamp);
-  }
-  if (lifetime_) {
-    bytes += sizeof(Lifetime) + lifetime_->ttl.capacity() * sizeof(TtlEntry) +
-             lifetime_->kills.capacity() * sizeof(KillMark);
+    for (const auto& [f, reg] : c->hash) bytes += reg.metadata_bytes();
+    for (const auto& [m, reg] : c->sorted_set) bytes += reg.metadata_bytes();
+    bytes += c->set.newest.size() * sizeof(Stamp);
+    for (const auto& [m, v] : c->set.older) bytes += v.capacity() * sizeof(Stamp);
   }
   return bytes;
 }

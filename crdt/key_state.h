@@ -11,6 +11,18 @@
 // concurrent deadlines wins, PERSIST is an infinite one). A kill mark records that a
 // deadline D passed: every item stamped before D is dead, whether or not the region that
 // expired the key had seen it, so a late increment cannot bring an expired key back.
+//
+// Memory: a plain string key is the string register (two words) and one null pointer;
+// collections, TTL entries and kill marks live behind it in `Extras`, allocated only when
+// present.
+//
+// type() and count_members() are O(1): each hash and sorted set keeps how many of its
+// registers are present and the newest live stamp among them, updated as single registers
+// change and recomputed by the operations that visit every register anyway (DEL, SET over a
+// collection, expiry, join, garbage collection). The newest stamp only matters when two
+// payloads are visible at once (a type conflict); a change that may have lowered it marks it
+// unknown, and it is recomputed before the operation returns only if the key is then in
+// conflict (see refresh_summaries).
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -20,6 +32,7 @@
 #include <vector>
 
 #include "crdt/digest.h"
+#include "crdt/key_table.h"
 #include "crdt/op.h"
 #include "crdt/register.h"
 #include "crdt/stamp.h"
@@ -40,14 +53,25 @@ struct KillMark {
 };
 
 // Set elements: the newest add stamp of each element, plus older concurrent add stamps (rare).
+// KeyTables, like the keyspace: one block per element holding its stamp and its bytes.
 struct SetPayload {
-  std::unordered_map<std::string, Stamp> newest;
-  std::unordered_map<std::string, std::vector<Stamp>> older;
+  KeyTable<Stamp> newest;
+  KeyTable<std::vector<Stamp>> older;
 };
+
+// A hash's fields or a sorted set's members, each with its register.
+using RegisterMap = KeyTable<Register>;
 
 class KeyState {
  public:
   KeyState() = default;
+  // A key born as a counter: its string register's counter entry lives in `storage`, the
+  // spare bytes of its KeyTable block (counter_storage_bytes() of them, 8-byte aligned).
+  explicit KeyState(void* counter_storage) : string_(Register::EmbeddedStorage{counter_storage}) {}
+  [[nodiscard]] static constexpr std::size_t counter_storage_bytes() {
+    static_assert(alignof(PackedCounterEntry) <= 8);  // KeyTable aligns spare bytes to 8
+    return sizeof(PackedCounterEntry);
+  }
   KeyState(const KeyState& other);
   KeyState& operator=(const KeyState& other);
   KeyState(KeyState&&) noexcept = default;
@@ -55,15 +79,36 @@ class KeyState {
   ~KeyState() = default;
 
   // Applies a key-scoped op (every kind but kFlushDatabase). `op.stamp` must be new here.
-  void apply(const Op& op);
+  void apply(const Op& op) {
+    if (!extras_) {
+      // A plain string key (no collection, TTL or kill mark), and a SET that saw no counters
+      // and sets no TTL, or an increment of the string: only the string register changes.
+      if (op.kind == OpKind::kSetString && op.observed.empty() && op.deadline_ms == 0) {
+        string_.assign(op.stamp, op.value, kNoObservations, op.context);
+        return;
+      }
+      if ((op.kind == OpKind::kIncrement || op.kind == OpKind::kIncrementFloat) &&
+          op.target == RegisterTarget::kString) {
+        string_.increment(op.group, op.first.is_zero() ? op.stamp : op.first, op.stamp, op.int_sum,
+                          op.float_sum);
+        return;
+      }
+    }
+    apply_general(op);
+  }
   // Removes everything `context` covers, recording `observed` counters (DEL, FLUSHDB).
   void remove_observed(Stamp stamp, const StampVector& context,
                        const std::vector<RegisterObservations>& observed);
   void join(const KeyState& other, const StampVector& mine_seen, const StampVector& other_seen);
   void collect_garbage(const StampVector& stable);
 
-  [[nodiscard]] bool empty() const;
+  [[nodiscard]] bool empty() const {
+    return string_.empty() && collections_or_null() == nullptr && !has_lifetime();
+  }
+  // O(1), from the maintained summaries.
   [[nodiscard]] ValueType type() const;
+  // The definition, from every item (O(n)): tests hold type() to it.
+  [[nodiscard]] ValueType type_by_scan() const;
   // The converged deadline (Unix ms), or nullopt for no TTL.
   [[nodiscard]] std::optional<std::uint64_t> deadline_ms() const;
   [[nodiscard]] bool expired_at(std::uint64_t now_unix_ms) const;
@@ -79,8 +124,7 @@ class KeyState {
   [[nodiscard]] std::vector<std::pair<std::string, std::string>> hash_fields() const;
   [[nodiscard]] std::vector<std::string> set_members() const;
   [[nodiscard]] std::vector<std::pair<std::string, double>> sorted_set_members() const;
-  // How many fields, members or elements of `type` are visible, counting no further than
-  // `limit` (a removal only needs to know whether it takes the last one).
+  // How many fields, members or elements of `type` are visible, at most `limit`. O(1).
   [[nodiscard]] std::size_t count_members(ValueType type, std::size_t limit) const;
   // The counter entries of every register: what a DEL or SET issued here has observed.
   [[nodiscard]] std::vector<RegisterObservations> observe_counters() const;
@@ -100,31 +144,62 @@ class KeyState {
   [[nodiscard]] std::string describe() const;
 
  private:
-  struct Collections {
-    std::unordered_map<std::string, Register> hash;
-    SetPayload set;
-    std::unordered_map<std::string, Register> sorted_set;
+  // What type() and count_members() need of a hash's fields or a sorted set's members: how
+  // many registers are present, and the newest live stamp among them (exact while
+  // `newest_known`).
+  struct MemberSummary {
+    std::size_t present = 0;
+    Stamp newest;
+    bool newest_known = true;
   };
-  struct Lifetime {
+  struct Collections {
+    RegisterMap hash;
+    SetPayload set;
+    RegisterMap sorted_set;
+    MemberSummary hash_summary;
+    MemberSummary sorted_set_summary;
+    Stamp set_newest;  // the newest stamp in set.newest, exact while set_newest_known
+    bool set_newest_known = true;
+  };
+  struct Extras {
+    std::unique_ptr<Collections> collections;
     std::vector<TtlEntry> ttl;
     std::vector<KillMark> kills;
   };
 
+  [[nodiscard]] Collections* collections_or_null() const {
+    return extras_ ? extras_->collections.get() : nullptr;
+  }
+  [[nodiscard]] bool has_lifetime() const {
+    return extras_ && (!extras_->ttl.empty() || !extras_->kills.empty());
+  }
   Collections& collections();
-  Lifetime& lifetime();
+  Extras& extras();
   void remove_collections_observed(Stamp stamp, const StampVector& context,
                                    const std::vector<RegisterObservations>& observed);
   void record_observations_of_absent_registers(Stamp stamp, const StampVector& context,
                                                const std::vector<RegisterObservations>& observed);
+  [[gnu::noinline]] void apply_general(const Op& op);
+  static inline const std::vector<CounterEntry> kNoObservations;
   void drop_empty_parts();
-  [[nodiscard]] Stamp kill_floor() const;
+  [[nodiscard]] Stamp kill_floor() const {
+    return extras_ && !extras_->kills.empty() ? kill_floor_of_marks() : Stamp{};
+  }
+  [[nodiscard]] Stamp kill_floor_of_marks() const;
   void kill_before(Stamp floor);
   void set_ttl(Stamp stamp, std::uint64_t deadline_ms, const StampVector& context);
   Register* target_register(RegisterTarget target, const std::string& path, bool create);
+  MemberSummary* summary_of(RegisterTarget target);
+  void store_set_element(const std::string& member, const std::vector<Stamp>& before,
+                         std::vector<Stamp> stamps);
+  void recompute_summaries();
+  void refresh_summaries() {
+    if (collections_or_null() != nullptr) refresh_conflict_summaries();
+  }
+  void refresh_conflict_summaries();
 
   Register string_;
-  std::unique_ptr<Collections> collections_;
-  std::unique_ptr<Lifetime> lifetime_;
+  std::unique_ptr<Extras> extras_;
   mutable std::uint32_t access_seconds_ = 0;  // Unix seconds of the last access
   mutable std::uint8_t access_counter_ = 5;   // Redis's LFU_INIT_VAL: new keys are not evicted first
 };

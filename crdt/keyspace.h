@@ -7,13 +7,18 @@
 // Delivery contract (the replication layer keeps it; tests/crdt simulate it): ops of one
 // origin are applied in their origin's order, and an op is applied only after every op its
 // context covers. Under that contract "covered by the applied vector" means "applied here".
+//
+// A database is a KeyTable (key_table.h): one heap block per key holding its KeyState and
+// the key's bytes, found through an open-addressing slot array; it also gives a server SCAN
+// with Redis's cursor guarantee and uniform random sampling (RANDOMKEY, eviction).
 #include <cstddef>
 #include <cstdint>
 #include <string>
-#include <unordered_map>
+#include <string_view>
 #include <vector>
 
 #include "crdt/key_state.h"
+#include "crdt/key_table.h"
 #include "crdt/op.h"
 #include "crdt/stamp_vector.h"
 
@@ -21,9 +26,11 @@ namespace tern::crdt {
 
 class Keyspace {
  public:
-  using Database = std::unordered_map<std::string, KeyState>;
+  using Database = KeyTable<KeyState>;
 
-  explicit Keyspace(std::uint32_t databases = 16) : databases_(databases) {}
+  // `hash_seed` keys every database's hash (a server passes a random one: see key_table.h).
+  explicit Keyspace(std::uint32_t databases = 16, std::uint64_t hash_seed = kDefaultKeyHashSeed)
+      : databases_(databases, Database(hash_seed)) {}
 
   // Applies an op; returns false for a duplicate or an op naming a database out of range.
   bool apply(const Op& op);
@@ -34,7 +41,7 @@ class Keyspace {
   void collect_garbage(const StampVector& stable);
 
   [[nodiscard]] const StampVector& applied() const { return applied_; }
-  [[nodiscard]] const KeyState* find(std::uint32_t database, const std::string& key) const;
+  [[nodiscard]] const KeyState* find(std::uint32_t database, std::string_view key) const;
   [[nodiscard]] const Database& database(std::uint32_t index) const { return databases_.at(index); }
   [[nodiscard]] std::uint32_t database_count() const {
     return static_cast<std::uint32_t>(databases_.size());
@@ -43,6 +50,8 @@ class Keyspace {
   [[nodiscard]] std::size_t metadata_bytes() const;
 
  private:
+  void apply_flush(Database& db, const Op& op);
+
   std::vector<Database> databases_;
   StampVector applied_;
 };

@@ -1,12 +1,19 @@
 #include "crdt/register.h"
 
 #include <algorithm>
+#include <bit>
+#include <cstring>
+#include <new>
 
 #include "crdt/mutant.h"
 #include "crdt/number_text.h"
 
 namespace tern::crdt {
 namespace {
+
+static_assert(std::endian::native == std::endian::little,
+              "Register keeps short values in the bytes above its tag byte");
+
 
 bool entry_order(const CounterEntry& a, const CounterEntry& b) {
   if (a.region() != b.region()) return a.region() < b.region();
@@ -38,45 +45,156 @@ bool has_stamp(const std::vector<Base>& bases, Stamp stamp) {
 
 }  // namespace
 
-Register::Register(const Register& other)
-    : stamp_(other.stamp_),
-      value_(other.value_),
-      detail_(other.detail_ ? std::make_unique<Detail>(*other.detail_) : nullptr) {}
+Register::Register(EmbeddedStorage storage)
+    : word_(reinterpret_cast<std::uintptr_t>(::new (storage.bytes) PackedCounterEntry{}) |
+            kEmbeddedEntryKind) {}
+
+Register::Register(const Register& other) : stamp_(other.stamp_) {
+  if (const Detail* d = other.detail()) {
+    word_ = reinterpret_cast<std::uintptr_t>(new Detail(*d)) | kDetailKind;
+  } else if (const PackedCounterEntry* e = other.embedded_entry()) {
+    // The copy owns its storage: the entry goes into a Detail (nothing if there is none).
+    if (!e->last.is_zero()) unpack().entries.push_back(e->unpacked());
+  } else if ((other.word_ & kKindMask) == kInlineKind) {
+    word_ = other.word_;
+  } else {
+    set_value(other.value());
+  }
+}
+
+Register::Register(Register&& other) noexcept { take(std::move(other)); }
+
+void Register::take(Register&& other) noexcept {
+  if (other.embedded_entry() != nullptr) {
+    // The storage belongs to other's block. (Unreachable in the keyspace; a failed
+    // allocation here terminates, as in any noexcept move.)
+    Register copy(other);
+    stamp_ = copy.stamp_;
+    word_ = copy.word_;
+    copy.stamp_ = Stamp{};
+    copy.word_ = 0;
+    return;
+  }
+  stamp_ = other.stamp_;
+  word_ = other.word_;
+  other.stamp_ = Stamp{};
+  other.word_ = 0;
+}
 
 Register& Register::operator=(const Register& other) {
   if (this != &other) {
-    stamp_ = other.stamp_;
-    value_ = other.value_;
-    detail_ = other.detail_ ? std::make_unique<Detail>(*other.detail_) : nullptr;
+    Register copy(other);
+    *this = std::move(copy);
   }
   return *this;
 }
 
-Register::Detail& Register::unpack() {
-  if (!detail_) {
-    detail_ = std::make_unique<Detail>();
-    if (!stamp_.is_zero()) {
-      detail_->bases.push_back(Base{stamp_, false, std::move(value_), {}});
-    }
-    stamp_ = Stamp{};
-    value_.clear();
+Register& Register::operator=(Register&& other) noexcept {
+  if (this != &other) {
+    release();
+    take(std::move(other));
   }
-  return *detail_;
+  return *this;
+}
+
+void Register::release() {
+  if (Detail* d = detail()) {
+    delete d;
+  } else if (word_ != 0 && (word_ & kKindMask) == 0) {
+    ::operator delete(reinterpret_cast<void*>(word_ & kPointerMask));
+  }
+  word_ = 0;
+}
+
+Register::EntryList Register::entry_list() const {
+  if (const Detail* d = detail()) return EntryList({d->entries.begin(), d->entries.end()});
+  if (const PackedCounterEntry* e = embedded_entry(); e != nullptr && !e->last.is_zero()) {
+    return EntryList(*e);
+  }
+  return EntryList(std::span<const CounterEntry>{});
+}
+
+const std::vector<Base>& Register::base_list() const {
+  const Detail* d = detail();
+  return d != nullptr ? d->bases : no_bases();
+}
+
+std::string_view Register::value() const {
+  if (word_ == 0 || !inline_form()) return {};
+  if ((word_ & kKindMask) == kInlineKind) {
+    return {reinterpret_cast<const char*>(&word_) + 1, static_cast<std::size_t>((word_ >> 2) & 7)};
+  }
+  const char* buffer = reinterpret_cast<const char*>(word_ & kPointerMask);
+  std::size_t length = word_ >> 48;
+  if (length == kLongValue) {
+    std::uint64_t long_length;
+    std::memcpy(&long_length, buffer, sizeof long_length);
+    length = static_cast<std::size_t>(long_length);
+    buffer += sizeof long_length;
+  }
+  return {buffer, length};
+}
+
+void Register::replace_value(std::string_view value) {
+  const std::size_t length = value.size();
+  std::uint64_t word = 0;
+  if (length == 0) {
+    word = 0;
+  } else if (length <= kMaxInlineValue) {
+    word = kInlineKind | (static_cast<std::uint64_t>(length) << 2);
+    std::memcpy(reinterpret_cast<char*>(&word) + 1, value.data(), length);
+  } else {
+    const bool long_value = length >= kLongValue;
+    const std::size_t bytes = long_value ? sizeof(std::uint64_t) + length : buffer_capacity(length);
+    char* buffer = static_cast<char*>(::operator new(bytes));
+    const auto address = reinterpret_cast<std::uintptr_t>(buffer);
+    if ((address & ~kPointerMask) != 0) {
+      ::operator delete(buffer);
+      throw std::bad_alloc();  // an address beyond 48 bits cannot be packed with its length
+    }
+    if (long_value) {
+      const std::uint64_t long_length = length;
+      std::memcpy(buffer, &long_length, sizeof long_length);
+      std::memcpy(buffer + sizeof long_length, value.data(), length);
+      word = address | (static_cast<std::uint64_t>(kLongValue) << 48);
+    } else {
+      std::memcpy(buffer, value.data(), length);
+      word = address | (static_cast<std::uint64_t>(length) << 48);
+    }
+  }
+  release();
+  word_ = word;
+}
+
+Register::Detail& Register::unpack() {
+  if (Detail* d = detail()) return *d;
+  auto fresh = std::make_unique<Detail>();
+  if (const PackedCounterEntry* e = embedded_entry()) {
+    if (!e->last.is_zero()) fresh->entries.push_back(e->unpacked());  // the block's storage goes unused
+    word_ = 0;
+  }
+  if (!stamp_.is_zero()) fresh->bases.push_back(Base{stamp_, false, std::string(value()), {}});
+  release();
+  stamp_ = Stamp{};
+  Detail* d = fresh.release();
+  word_ = reinterpret_cast<std::uintptr_t>(d) | kDetailKind;
+  return *d;
 }
 
 void Register::repack() {
-  if (!detail_) return;
-  auto& d = *detail_;
-  if (!d.entries.empty() || d.bases.size() > 1) return;
-  if (d.bases.empty()) {
-    detail_.reset();
+  Detail* d = detail();
+  if (d == nullptr) return;
+  if (!d->entries.empty() || d->bases.size() > 1) return;
+  if (d->bases.empty()) {
+    release();
     return;
   }
-  Base& only = d.bases.front();
+  const Base& only = d->bases.front();
   if (only.deleted || !only.observed.empty()) return;
-  stamp_ = only.stamp;
-  value_ = std::move(only.value);
-  detail_.reset();
+  Register inline_form;
+  inline_form.set_value(only.value);
+  inline_form.stamp_ = only.stamp;
+  *this = std::move(inline_form);
 }
 
 // A write that replaces a base has seen everything that base saw, so the increments the
@@ -85,7 +203,7 @@ void Register::repack() {
 void Register::remove_covered_bases(Detail& d, const StampVector& context) {
   for (const auto& b : d.bases) {
     if (!context.covers(b.stamp) || b.observed.empty()) continue;
-    std::erase_if(d.entries, [&](const CounterEntry& e) {
+    d.entries.erase_if([&](const CounterEntry& e) {
       const CounterEntry* seen = find_slot(b.observed, e);
       return seen != nullptr && e.last <= seen->last;
     });
@@ -93,34 +211,32 @@ void Register::remove_covered_bases(Detail& d, const StampVector& context) {
   std::erase_if(d.bases, [&](const Base& b) { return context.covers(b.stamp); });
 }
 
-void Register::assign(Stamp stamp, std::string value, std::vector<CounterEntry> observed,
-                      const StampVector& context) {
-  if (!detail_ && observed.empty() && (stamp_.is_zero() || context.covers(stamp_))) {
-    stamp_ = stamp;  // hot path: a plain SET over a plain value it had seen
-    value_ = std::move(value);
-    return;
-  }
+void Register::add_base(Stamp stamp, std::string_view value, const std::vector<CounterEntry>& observed,
+                        const StampVector& context) {
   auto& d = unpack();
   remove_covered_bases(d, context);
-  d.bases.push_back(Base{stamp, false, std::move(value), std::move(observed)});
+  d.bases.push_back(Base{stamp, false, std::string(value), observed});
   repack();
 }
 
-void Register::remove(Stamp stamp, std::vector<CounterEntry> observed, const StampVector& context) {
-  if (!detail_) {
+void Register::remove(Stamp stamp, const std::vector<CounterEntry>& observed,
+                      const StampVector& context) {
+  // An embedded entry alone: no base to remove, so only a recorded delete changes anything.
+  if (embedded_entry() != nullptr && observed.empty()) return;
+  if (inline_form()) {
     if (!stamp_.is_zero() && context.covers(stamp_)) {
       stamp_ = Stamp{};
-      value_.clear();
+      release();
     }
     if (observed.empty()) return;
   }
   auto& d = unpack();
   remove_covered_bases(d, context);
-  if (!observed.empty()) d.bases.push_back(Base{stamp, true, {}, std::move(observed)});
+  if (!observed.empty()) d.bases.push_back(Base{stamp, true, {}, observed});
   repack();
 }
 
-void Register::increment(const CounterEntry& entry) {
+void Register::add_entry(const CounterEntry& entry) {
   auto& d = unpack();
   if constexpr (kMutant == Mutant::kFloatsInArrivalOrder) {
     for (auto& e : d.entries) {
@@ -141,15 +257,20 @@ void Register::increment(const CounterEntry& entry) {
 }
 
 void Register::kill_before(Stamp floor) {
-  if (!detail_) {
+  if (PackedCounterEntry* e = embedded_entry()) {
+    if (!e->last.is_zero() && e->last < floor) *e = PackedCounterEntry{};
+    return;
+  }
+  Detail* d = detail();
+  if (d == nullptr) {
     if (!stamp_.is_zero() && stamp_ < floor) {
       stamp_ = Stamp{};
-      value_.clear();
+      release();
     }
     return;
   }
-  std::erase_if(detail_->bases, [&](const Base& b) { return b.stamp < floor; });
-  std::erase_if(detail_->entries, [&](const CounterEntry& e) { return e.last < floor; });
+  std::erase_if(d->bases, [&](const Base& b) { return b.stamp < floor; });
+  d->entries.erase_if([&](const CounterEntry& e) { return e.last < floor; });
   repack();
 }
 
@@ -209,16 +330,13 @@ const Base* Register::pick_winner(const std::vector<Base>& bases) {
   return winner;
 }
 
-Register::Evaluation Register::evaluate(const Base* inline_base) const {
+// Not in inline form (that is a lone SET base).
+Register::Evaluation Register::evaluate() const {
   Evaluation out;
-  if (!detail_) {
-    out.winner = inline_base;
-    out.present = inline_base != nullptr;
-    return out;
-  }
-  out.winner = pick_winner(detail_->bases);
-  for (const auto& e : detail_->entries) {
-    const CounterEntry* seen = observation_of(detail_->bases, e);
+  const std::vector<Base>& bases = base_list();
+  out.winner = pick_winner(bases);
+  for (const auto& e : entry_list()) {
+    const CounterEntry* seen = observation_of(bases, e);
     if (seen != nullptr && e.last <= seen->last) continue;  // fully observed by the winner
     out.present = true;
     const std::uint64_t before = seen != nullptr ? static_cast<std::uint64_t>(seen->int_sum) : 0;
@@ -232,9 +350,24 @@ Register::Evaluation Register::evaluate(const Base* inline_base) const {
   return out;
 }
 
+bool Register::present() const {
+  if (inline_form()) return !stamp_.is_zero();
+  const std::vector<Base>& bases = base_list();
+  const Base* winner = pick_winner(bases);
+  if (winner != nullptr && !winner->deleted) return true;
+  const auto entries = entry_list();
+  return std::any_of(entries.begin(), entries.end(), [&](const CounterEntry& e) {
+    const CounterEntry* seen = observation_of(bases, e);
+    return seen == nullptr || e.last > seen->last;  // an increment no base fully observed
+  });
+}
+
 RegisterReading Register::read() const {
-  Base inline_base{stamp_, false, value_, {}};
-  const Evaluation ev = evaluate(stamp_.is_zero() ? nullptr : &inline_base);
+  if (inline_form()) {
+    if (stamp_.is_zero()) return {};
+    return {true, std::string(value())};
+  }
+  const Evaluation ev = evaluate();
   RegisterReading out;
   if (!ev.present) return out;
   out.present = true;
@@ -286,27 +419,28 @@ Register::IntegerReading Register::integer() const {
 }
 
 Stamp Register::winner_stamp() const {
-  if (!detail_) return stamp_;
-  const Base* w = pick_winner(detail_->bases);
+  if (inline_form()) return stamp_;
+  const Base* w = pick_winner(base_list());
   return w != nullptr ? w->stamp : Stamp{};
 }
 
 std::optional<CounterEntry> Register::entry(RegionId region, Stamp group) const {
-  if (!detail_) return std::nullopt;
+  if (inline_form()) return std::nullopt;
   std::optional<CounterEntry> newest;
-  for (const auto& e : detail_->entries) {
+  for (const auto& e : entry_list()) {
     if (e.region() == region && e.group == group && (!newest || e.last > newest->last)) newest = e;
   }
   return newest;
 }
 
 std::vector<CounterEntry> Register::observations() const {
-  if (!detail_) return {};
-  std::vector<CounterEntry> out = detail_->entries;
+  if (inline_form()) return {};
+  const auto entries = entry_list();
+  std::vector<CounterEntry> out(entries.begin(), entries.end());
   // Slots whose entries are gone here (dropped once fully observed) are still seen by the
   // bases that observed them; a writer replacing those bases inherits what they saw, so a
   // late increment that continues such a slot cannot bring the observed part back.
-  for (const auto& b : detail_->bases) {
+  for (const auto& b : base_list()) {
     for (const auto& o : b.observed) {
       auto it = std::find_if(out.begin(), out.end(), [&](const CounterEntry& e) { return e.same_slot(o); });
       if (it == out.end()) {
@@ -321,18 +455,18 @@ std::vector<CounterEntry> Register::observations() const {
 }
 
 Stamp Register::newest_live_stamp() const {
-  if (!detail_) return stamp_;
+  if (inline_form()) return stamp_;
   Stamp newest;
-  for (const auto& b : detail_->bases) {
+  for (const auto& b : base_list()) {
     if (!b.deleted) newest = std::max(newest, b.stamp);
   }
-  for (const auto& e : detail_->entries) newest = std::max(newest, e.last);
+  for (const auto& e : entry_list()) newest = std::max(newest, e.last);
   return newest;
 }
 
 void Register::collect_garbage(const StampVector& stable) {
-  if (!detail_) return;
-  auto& d = *detail_;
+  if (detail() == nullptr) return;
+  auto& d = *detail();
   // Only the settled case is collected: one base, which every region has applied. Then no
   // concurrent base can still arrive (all ops in flight were written after seeing it), so
   // what it observed is observed for good. Registers with several live bases (concurrent
@@ -340,7 +474,7 @@ void Register::collect_garbage(const StampVector& stable) {
   if (d.bases.size() != 1 || !stable.covers(d.bases.front().stamp)) return;
   Base& winner = d.bases.front();
   // 1. Entries the winner saw in full, applied everywhere: they stay subtracted for good.
-  std::erase_if(d.entries, [&](const CounterEntry& e) {
+  d.entries.erase_if([&](const CounterEntry& e) {
     const CounterEntry* seen = find_slot(winner.observed, e);
     return seen != nullptr && e.last <= seen->last && stable.covers(e.last);
   });
@@ -351,7 +485,7 @@ void Register::collect_garbage(const StampVector& stable) {
   if (winner.deleted && winner.observed.empty()) {
     d.bases.clear();
     if (d.entries.empty()) {
-      detail_.reset();
+      release();
       return;
     }
   }
@@ -361,11 +495,11 @@ void Register::collect_garbage(const StampVector& stable) {
 void Register::digest(Digest& digest) const {
   // Canonical: bases by stamp, then entries by slot, every list length-prefixed, so a lone
   // plain base hashes the same stored inline or in detail.
-  if (!detail_) {
+  if (inline_form()) {
     digest.add_u64(stamp_.is_zero() ? 0 : 1);
     if (!stamp_.is_zero()) {
       digest.add_u64(stamp_.bits());
-      digest.add_bytes(value_);
+      digest.add_bytes(value());
       digest.add_u64(0);
       digest.add_u64(0);
     }
@@ -373,7 +507,7 @@ void Register::digest(Digest& digest) const {
     return;
   }
   std::vector<const Base*> bases;
-  for (const auto& b : detail_->bases) bases.push_back(&b);
+  for (const auto& b : base_list()) bases.push_back(&b);
   std::sort(bases.begin(), bases.end(), [](const Base* a, const Base* b) { return a->stamp < b->stamp; });
   const auto add_entry = [&](const CounterEntry& e) {
     digest.add_u64(e.group.bits());
@@ -392,7 +526,8 @@ void Register::digest(Digest& digest) const {
     digest.add_u64(observed.size());
     for (const auto& o : observed) add_entry(o);
   }
-  std::vector<CounterEntry> entries = detail_->entries;
+  const auto held = entry_list();
+  std::vector<CounterEntry> entries(held.begin(), held.end());
   std::sort(entries.begin(), entries.end(), entry_order);
   digest.add_u64(entries.size());
   for (const auto& e : entries) add_entry(e);
@@ -405,9 +540,12 @@ std::string Register::describe() const {
            std::to_string(e.last.bits()) + " i" + std::to_string(e.int_sum) + " f" +
            std::to_string(static_cast<double>(e.float_sum)) + ")";
   };
-  if (!detail_) return stamp_.is_zero() ? "{}" : "{base " + std::to_string(stamp_.bits()) + "=" + value_ + "}";
+  if (inline_form()) {
+    return stamp_.is_zero() ? "{}" : "{base " + std::to_string(stamp_.bits()) + "=" + std::string(value()) + "}";
+  }
+  if (empty()) return "{}";
   std::string out = "{";
-  std::vector<Base> bases = detail_->bases;
+  std::vector<Base> bases = base_list();
   std::sort(bases.begin(), bases.end(), [](const Base& x, const Base& y) { return x.stamp < y.stamp; });
   for (auto& b : bases) {
     std::sort(b.observed.begin(), b.observed.end(), entry_order);
@@ -415,20 +553,22 @@ std::string Register::describe() const {
     for (const auto& o : b.observed) out += entry_text(o);
     out += "] ";
   }
-  for (const auto& e : detail_->entries) out += "entry" + entry_text(e) + " ";
+  for (const auto& e : entry_list()) out += "entry" + entry_text(e) + " ";
   return out + "}";
 }
 
 std::size_t Register::metadata_bytes() const {
-  // The inline stamp and the detail pointer; the value's own bytes are payload, not metadata.
-  std::size_t bytes = sizeof(stamp_) + sizeof(detail_);
-  if (detail_) {
-    bytes += sizeof(Detail);
-    bytes += detail_->entries.capacity() * sizeof(CounterEntry);
-    for (const auto& b : detail_->bases) {
+  // The stamp. The second word is the value's own handle (its bytes are payload, not
+  // metadata) unless it points to a Detail.
+  std::size_t bytes = sizeof(stamp_);
+  if (embedded_entry() != nullptr) return bytes + sizeof(word_) + sizeof(PackedCounterEntry);
+  if (const Detail* d = detail()) {
+    bytes += sizeof(word_) + sizeof(Detail);
+    if (d->entries.heap()) bytes += d->entries.capacity() * sizeof(CounterEntry);
+    for (const auto& b : d->bases) {
       bytes += sizeof(Base) - sizeof(std::string) + b.observed.capacity() * sizeof(CounterEntry);
     }
-    bytes += (detail_->bases.capacity() - detail_->bases.size()) * sizeof(Base);
+    bytes += (d->bases.capacity() - d->bases.size()) * sizeof(Base);
   }
   return bytes;
 }

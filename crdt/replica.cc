@@ -361,7 +361,7 @@ void Replica::flush_database(std::uint32_t db, std::uint64_t now_unix_ms) {
   Op op = new_op(OpKind::kFlushDatabase, db, "", now_unix_ms);
   for (const auto& [key, state] : keyspace_.database(db)) {
     auto observed = state.observe_counters();
-    if (!observed.empty()) op.flush_observed.push_back({key, std::move(observed)});
+    if (!observed.empty()) op.flush_observed.push_back({std::string(key), std::move(observed)});
   }
   commit(std::move(op));
 }

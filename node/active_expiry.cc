@@ -1,5 +1,5 @@
 // Active expiry: keys nobody reads still expire. Each cycle looks at a bounded number of
-// keys (walking the hash table's buckets from where the last cycle stopped) and expires
+// keys (a step of a SCAN over the keyspace, from where the last cycle stopped) and expires
 // those past their deadline through the replica, so expiry is an operation like any write
 // (DESIGN.md write path, step 6). Lazy expiry on access covers the rest, as in Redis.
 #include "node/node.h"
@@ -19,27 +19,20 @@ void Node::active_expire_cycle() {
   const std::size_t budget = kKeysPerCycle + kKeysPerCycle / 4 * (settings().active_expire_effort - 1);
   std::size_t examined = 0;
   std::vector<std::string> due;
+  // A SCAN of each database in turn, a bounded step per tick; the cursor survives growth.
   for (std::uint32_t round = 0; round < store_.databases() && examined < budget; ++round) {
-    const auto& map = replica.keyspace().database(expire_db_cursor_);
-    const std::size_t buckets = map.bucket_count();
-    if (map.empty() || expire_bucket_cursor_ >= buckets) {
-      expire_bucket_cursor_ = 0;
-      expire_db_cursor_ = (expire_db_cursor_ + 1) % store_.databases();
-      continue;
-    }
-    while (expire_bucket_cursor_ < buckets && examined < budget) {
-      for (auto it = map.begin(expire_bucket_cursor_); it != map.end(expire_bucket_cursor_); ++it) {
+    const auto& table = replica.keyspace().database(expire_db_cursor_);
+    std::uint64_t next = 0;
+    if (!table.empty()) {
+      next = table.scan(expire_scan_cursor_, budget - examined, [&](std::string_view key, const crdt::KeyState& state) {
         ++examined;
-        if (it->second.expired_at(now)) due.push_back(it->first);
-      }
-      ++expire_bucket_cursor_;
+        if (state.expired_at(now)) due.emplace_back(key);
+      });
     }
     for (const auto& key : due) replica.expire_if_due(expire_db_cursor_, key, now);
     due.clear();
-    if (expire_bucket_cursor_ >= buckets) {
-      expire_bucket_cursor_ = 0;
-      expire_db_cursor_ = (expire_db_cursor_ + 1) % store_.databases();
-    }
+    expire_scan_cursor_ = next;
+    if (next == 0) expire_db_cursor_ = (expire_db_cursor_ + 1) % store_.databases();
   }
   drain_ops();
 }

@@ -40,34 +40,32 @@ bool Node::evict_until_within_limit() {
     std::uint32_t seen = 0;
     for (std::uint32_t probe = 0; probe < samples * 8 && seen < samples; ++probe) {
       const auto db = std::uniform_int_distribution<std::uint32_t>(0, store_.databases() - 1)(rng);
-      const auto& map = replica.keyspace().database(db);
-      if (map.empty()) continue;
-      const std::size_t bucket = std::uniform_int_distribution<std::size_t>(0, map.bucket_count() - 1)(rng);
-      for (auto it = map.begin(bucket); it != map.end(bucket); ++it) {
-        const crdt::KeyState& state = it->second;
-        if (state.type() == crdt::ValueType::kNone) continue;
-        const auto deadline = state.deadline_ms();
-        if (volatile_only(s.maxmemory_policy) && !deadline) continue;
-        ++seen;
-        double badness = 0;
-        switch (s.maxmemory_policy) {
-          case MaxmemoryPolicy::kAllkeysLru:
-          case MaxmemoryPolicy::kVolatileLru:
-            badness = static_cast<double>(now - std::min(now, state.last_access_ms()));
-            break;
-          case MaxmemoryPolicy::kAllkeysLfu:
-          case MaxmemoryPolicy::kVolatileLfu:
-            badness = 255.0 - state.access_frequency(now, s.lfu_decay_time);
-            break;
-          case MaxmemoryPolicy::kVolatileTtl:
-            badness = -static_cast<double>(*deadline);
-            break;
-          default:
-            badness = std::uniform_real_distribution<double>(0, 1)(rng);
-            break;
-        }
-        if (!best || badness > best->badness) best = Candidate{db, it->first, badness};
+      const auto& table = replica.keyspace().database(db);
+      if (table.empty()) continue;
+      const auto item = *table.sample(rng());
+      const crdt::KeyState& state = item.value;
+      if (state.type() == crdt::ValueType::kNone) continue;
+      const auto deadline = state.deadline_ms();
+      if (volatile_only(s.maxmemory_policy) && !deadline) continue;
+      ++seen;
+      double badness = 0;
+      switch (s.maxmemory_policy) {
+        case MaxmemoryPolicy::kAllkeysLru:
+        case MaxmemoryPolicy::kVolatileLru:
+          badness = static_cast<double>(now - std::min(now, state.last_access_ms()));
+          break;
+        case MaxmemoryPolicy::kAllkeysLfu:
+        case MaxmemoryPolicy::kVolatileLfu:
+          badness = 255.0 - state.access_frequency(now, s.lfu_decay_time);
+          break;
+        case MaxmemoryPolicy::kVolatileTtl:
+          badness = -static_cast<double>(*deadline);
+          break;
+        default:
+          badness = std::uniform_real_distribution<double>(0, 1)(rng);
+          break;
       }
+      if (!best || badness > best->badness) best = Candidate{db, std::string(item.key), badness};
     }
     if (!best) {
       if (++fruitless_rounds > 16) return false;  // nothing (suitable) left to evict

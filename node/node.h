@@ -111,7 +111,7 @@ class Node {
   std::uint64_t slowlog_next_id_ = 0;
   std::uint64_t start_unix_ms_ = 0;
   std::uint32_t expire_db_cursor_ = 0;
-  std::size_t expire_bucket_cursor_ = 0;
+  std::uint64_t expire_scan_cursor_ = 0;
   bool shutdown_requested_ = false;
 };
 

@@ -225,7 +225,7 @@ void keyspace_section(Node& node, std::string& out) {
     std::uint64_t expires = 0;
     std::uint64_t ttl_sum = 0;
     const std::uint64_t now = node.store().now_ms();
-    for_each_live_key(node.store(), db, [&](const std::string&, const crdt::KeyState& state) {
+    for_each_live_key(node.store(), db, [&](std::string_view, const crdt::KeyState& state) {
       ++keys;
       if (auto d = state.deadline_ms()) {
         ++expires;

@@ -66,8 +66,8 @@ void type(Call& call) {
 void keys(Call& call) {
   std::vector<std::string> found;
   const bool all = call.args[1] == "*";
-  for_each_live_key(call.node.store(), call.client.db, [&](const std::string& key, const crdt::KeyState&) {
-    if (all || glob_match(call.args[1], key)) found.push_back(key);
+  for_each_live_key(call.node.store(), call.client.db, [&](std::string_view key, const crdt::KeyState&) {
+    if (all || glob_match(call.args[1], key)) found.emplace_back(key);
   });
   call.reply.array(found.size());
   for (const auto& k : found) call.reply.bulk(k);

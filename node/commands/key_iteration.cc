@@ -27,23 +27,25 @@ bool live(const Store& store, const crdt::KeyState& state) {
 }  // namespace
 
 void for_each_live_key(const Store& store, std::uint32_t db,
-                       const std::function<void(const std::string&, const crdt::KeyState&)>& fn) {
+                       const std::function<void(std::string_view, const crdt::KeyState&)>& fn) {
   if (db >= store.databases()) return;
   for (const auto& [key, state] : store.replica().keyspace().database(db)) {
     if (live(store, state)) fn(key, state);
   }
 }
 
-// The keyspace's hash map gives no stable order across growth, so one call returns every
-// matching key and cursor 0: the SCAN guarantee holds trivially, at the cost of one large
-// reply on a large database.
+// A step of the keyspace table's SCAN (crdt/key_table.h): Redis's guarantee, a key present
+// for the whole iteration is returned at least once, across growth.
 ScanPage scan_keys(const Store& store, std::uint32_t db, const ScanRequest& request) {
   ScanPage page;
-  if (request.cursor != 0) return page;  // no iteration is ever left open
-  for_each_live_key(store, db, [&](const std::string& key, const crdt::KeyState& state) {
-    if (!request.pattern.empty() && request.pattern != "*" && !glob_match(request.pattern, key)) return;
+  if (db >= store.databases()) return page;
+  const auto& table = store.replica().keyspace().database(db);
+  const bool any_name = request.pattern.empty() || request.pattern == "*";
+  page.next_cursor = table.scan(request.cursor, request.count, [&](std::string_view key, const crdt::KeyState& state) {
+    if (!live(store, state)) return;
+    if (!any_name && !glob_match(request.pattern, key)) return;
     if (!request.type.empty() && !equals_ignore_case(request.type, type_name(state.type()))) return;
-    page.keys.push_back(key);
+    page.keys.emplace_back(key);
   });
   return page;
 }
@@ -60,18 +62,14 @@ bool parse_scan_cursor(Call& call, std::string_view text, std::uint64_t* out) {
 
 std::optional<std::string> random_live_key(const Store& store, std::uint32_t db) {
   if (db >= store.databases()) return std::nullopt;
-  const auto& map = store.replica().keyspace().database(db);
-  if (map.empty()) return std::nullopt;
-  static std::mt19937_64 rng{0x7e57};
-  // Pick a random bucket and walk from it: cheap and good enough for RANDOMKEY.
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    const std::size_t bucket = std::uniform_int_distribution<std::size_t>(0, map.bucket_count() - 1)(rng);
-    for (auto it = map.begin(bucket); it != map.end(bucket); ++it) {
-      if (live(store, it->second)) return it->first;
-    }
+  const auto& table = store.replica().keyspace().database(db);
+  static std::mt19937_64 rng{std::random_device{}()};
+  for (int attempt = 0; attempt < 100 && !table.empty(); ++attempt) {
+    auto it = table.sample(rng());
+    if (live(store, (*it).value)) return std::string((*it).key);
   }
-  for (const auto& [key, state] : map) {
-    if (live(store, state)) return key;
+  for (const auto& [key, state] : table) {
+    if (live(store, state)) return std::string(key);
   }
   return std::nullopt;
 }

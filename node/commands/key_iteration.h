@@ -14,7 +14,7 @@
 namespace tern::node {
 
 void for_each_live_key(const Store& store, std::uint32_t db,
-                       const std::function<void(const std::string&, const crdt::KeyState&)>& fn);
+                       const std::function<void(std::string_view, const crdt::KeyState&)>& fn);
 
 struct ScanRequest {
   std::uint64_t cursor = 0;

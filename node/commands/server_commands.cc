@@ -27,7 +27,7 @@ void info(Call& call) {
 
 void dbsize(Call& call) {
   std::size_t n = 0;
-  for_each_live_key(call.node.store(), call.client.db, [&](const std::string&, const crdt::KeyState&) { ++n; });
+  for_each_live_key(call.node.store(), call.client.db, [&](std::string_view, const crdt::KeyState&) { ++n; });
   call.reply.integer(static_cast<long long>(n));
 }
 

@@ -18,7 +18,7 @@ inline std::string visible_dump(const Replica& replica, std::uint64_t now) {
   std::string out;
   for (std::uint32_t db = 0; db < replica.keyspace().database_count(); ++db) {
     std::vector<std::string> keys;
-    for (const auto& [key, state] : replica.keyspace().database(db)) keys.push_back(key);
+    for (const auto& [key, state] : replica.keyspace().database(db)) keys.emplace_back(key);
     std::sort(keys.begin(), keys.end());
     for (const auto& key : keys) {
       const KeyState* state = replica.lookup(db, key, now);
@@ -52,8 +52,8 @@ inline std::string state_difference(const Replica& a, const Replica& b) {
   std::string out;
   for (std::uint32_t db = 0; db < a.keyspace().database_count(); ++db) {
     std::vector<std::string> keys;
-    for (const auto& [key, state] : a.keyspace().database(db)) keys.push_back(key);
-    for (const auto& [key, state] : b.keyspace().database(db)) keys.push_back(key);
+    for (const auto& [key, state] : a.keyspace().database(db)) keys.emplace_back(key);
+    for (const auto& [key, state] : b.keyspace().database(db)) keys.emplace_back(key);
     std::sort(keys.begin(), keys.end());
     keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
     for (const auto& key : keys) {

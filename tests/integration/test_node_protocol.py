@@ -327,3 +327,30 @@ def test_random_garbage_and_random_commands_never_crash_the_server(tern):
                 pass
     assert tern.client().ping() is True
     assert tern.process.poll() is None
+
+
+def test_scan_walks_a_growing_keyspace_with_cursors(tern):
+    r = tern.client()
+    for i in range(5000):
+        r.set(f"early:{i}", i)
+    seen = set()
+    cursor, steps = 0, 0
+    while True:
+        cursor, keys = r.scan(cursor=cursor, count=100)
+        seen.update(keys)
+        steps += 1
+        if steps == 5:  # the table grows mid-scan; keys present all along must still appear
+            for i in range(20000):
+                r.set(f"late:{i}", i)
+        if cursor == 0:
+            break
+    assert steps > 10
+    assert {f"early:{i}".encode() for i in range(5000)} <= seen
+    matched = set()
+    cursor = 0
+    while True:
+        cursor, keys = r.scan(cursor=cursor, match="early:1*", count=500, _type="string")
+        matched.update(keys)
+        if cursor == 0:
+            break
+    assert matched == {k for k in (f"early:{i}".encode() for i in range(5000)) if k.startswith(b"early:1")}
