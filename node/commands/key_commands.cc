@@ -22,17 +22,6 @@ using crdt::ValueType;
 crdt::Replica& replica(Call& call) { return call.node.store().replica(); }
 std::uint64_t now(Call& call) { return call.node.store().now_ms(); }
 
-std::string_view type_name(ValueType type) {
-  switch (type) {
-    case ValueType::kString: return "string";
-    case ValueType::kHash: return "hash";
-    case ValueType::kSet: return "set";
-    case ValueType::kSortedSet: return "zset";
-    case ValueType::kNone: break;
-  }
-  return "none";
-}
-
 void del(Call& call) {
   long long removed = 0;
   for (std::size_t i = 1; i < call.args.size(); ++i) {

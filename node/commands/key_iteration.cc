@@ -3,22 +3,12 @@
 #include <charconv>
 #include <random>
 
+#include "node/commands/arguments.h"
 #include "node/glob_match.h"
 #include "node/node.h"
 
 namespace tern::node {
 namespace {
-
-std::string_view type_name(crdt::ValueType type) {
-  switch (type) {
-    case crdt::ValueType::kString: return "string";
-    case crdt::ValueType::kHash: return "hash";
-    case crdt::ValueType::kSet: return "set";
-    case crdt::ValueType::kSortedSet: return "zset";
-    case crdt::ValueType::kNone: break;
-  }
-  return "none";
-}
 
 bool live(const Store& store, const crdt::KeyState& state) {
   return !state.expired_at(store.now_ms()) && state.type() != crdt::ValueType::kNone;
@@ -48,6 +38,36 @@ ScanPage scan_keys(const Store& store, std::uint32_t db, const ScanRequest& requ
     page.keys.emplace_back(key);
   });
   return page;
+}
+
+std::string_view type_name(crdt::ValueType type) {
+  switch (type) {
+    case crdt::ValueType::kString: return "string";
+    case crdt::ValueType::kHash: return "hash";
+    case crdt::ValueType::kSet: return "set";
+    case crdt::ValueType::kSortedSet: return "zset";
+    case crdt::ValueType::kNone: break;
+  }
+  return "none";
+}
+
+bool parse_element_scan(Call& call, std::uint64_t* cursor, std::string* pattern) {
+  if (!parse_scan_cursor(call, call.args[2], cursor)) return false;
+  pattern->clear();
+  for (std::size_t i = 3; i < call.args.size(); i += 2) {
+    if (i + 1 >= call.args.size()) return reply_syntax_error(call), false;
+    if (equals_ignore_case(call.args[i], "MATCH")) {
+      *pattern = std::string(call.args[i + 1]);
+    } else if (equals_ignore_case(call.args[i], "COUNT")) {
+      long long count = 0;
+      if (!integer_argument(call, call.args[i + 1], &count)) return false;
+      if (count < 1) return reply_syntax_error(call), false;
+    } else {
+      return reply_syntax_error(call), false;
+    }
+  }
+  if (*pattern == "*") pattern->clear();
+  return true;
 }
 
 bool parse_scan_cursor(Call& call, std::string_view text, std::uint64_t* out) {

@@ -29,6 +29,11 @@ struct ScanPage {
 // SCAN's guarantee: a key present for the whole iteration is returned at least once.
 ScanPage scan_keys(const Store& store, std::uint32_t db, const ScanRequest& request);
 bool parse_scan_cursor(Call& call, std::string_view text, std::uint64_t* out);
+// HSCAN/SSCAN/ZSCAN's arguments: key cursor [MATCH pattern] [COUNT n]. The pattern is ""
+// when every element matches. False after replying an error.
+bool parse_element_scan(Call& call, std::uint64_t* cursor, std::string* pattern);
+// TYPE's answer for a value type ("string", "hash", "set", "zset", "none").
+std::string_view type_name(crdt::ValueType type);
 std::optional<std::string> random_live_key(const Store& store, std::uint32_t db);
 
 }  // namespace tern::node

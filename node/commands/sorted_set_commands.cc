@@ -553,27 +553,15 @@ void zdiff(Call& call) { combine_command(call, SetOp::kDiff, false); }
 
 void zscan(Call& call) {
   std::uint64_t cursor = 0;
-  if (!parse_scan_cursor(call, call.args[2], &cursor)) return;
   std::string pattern;
-  for (std::size_t i = 3; i < call.args.size(); i += 2) {
-    if (i + 1 >= call.args.size()) return reply_syntax_error(call);
-    if (equals_ignore_case(call.args[i], "MATCH")) {
-      pattern = std::string(call.args[i + 1]);
-    } else if (equals_ignore_case(call.args[i], "COUNT")) {
-      long long count = 0;
-      if (!integer_argument(call, call.args[i + 1], &count)) return;
-      if (count < 1) return reply_syntax_error(call);
-    } else {
-      return reply_syntax_error(call);
-    }
-  }
+  if (!parse_element_scan(call, &cursor, &pattern)) return;
   bool ok = false;
   const crdt::KeyState* state = zset_for_read(call, call.args[1], &ok);
   if (!ok) return;
   std::vector<ScoredMember> page;
   if (cursor == 0) {
     for (auto& m : ordered_members(state)) {
-      if (pattern.empty() || pattern == "*" || glob_match(pattern, m.member)) page.push_back(std::move(m));
+      if (pattern.empty() || glob_match(pattern, m.member)) page.push_back(std::move(m));
     }
   }
   call.reply.array(2);
