@@ -1,6 +1,7 @@
 #include "crdt/key_state.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "crdt/mutant.h"
@@ -181,6 +182,41 @@ void KeyState::store_set_element(const std::string& member, const std::vector<St
   }
 }
 
+KeyState::ScoreBefore KeyState::score_before(RegisterTarget target, const Register& reg) const {
+  const Collections* c = collections_or_null();
+  if (target != RegisterTarget::kSortedSetMember || c == nullptr || c->sorted_index_stale) return {};
+  const bool present = reg.present();
+  return ScoreBefore{true, present, present ? score_from_register(reg) : 0.0};
+}
+
+void KeyState::update_sorted_index(const ScoreBefore& before, const std::string& member,
+                                   const Register& reg) {
+  if (!before.tracked) return;
+  auto& index = collections_or_null()->sorted_index;
+  const bool present = reg.present();
+  const double score = present ? score_from_register(reg) : 0.0;
+  // -0 and 0 compare equal but print differently, so the sign decides too.
+  if (before.present && present && before.score == score &&
+      std::signbit(before.score) == std::signbit(score)) {
+    return;
+  }
+  if (before.present) index.erase(before.score, member);
+  if (present) index.insert(score, member);
+}
+
+const ScoreIndex* KeyState::sorted_set_index() const {
+  const Collections* c = collections_or_null();
+  if (c == nullptr) return nullptr;
+  if (c->sorted_index_stale) {
+    c->sorted_index.clear();
+    for (const auto& [member, reg] : c->sorted_set) {
+      if (reg.present()) c->sorted_index.insert(score_from_register(reg), member);
+    }
+    c->sorted_index_stale = false;
+  }
+  return &c->sorted_index;
+}
+
 void KeyState::recompute_summaries() {
   Collections* c = collections_or_null();
   if (c == nullptr) return;
@@ -225,6 +261,7 @@ void KeyState::kill_before(Stamp floor) {
       store_element(c.set, member, std::move(stamps));
     }
     recompute_summaries();
+    c.sorted_index_stale = true;
   }
   if (extras_) {
     std::erase_if(extras_->ttl, [&](const TtlEntry& t) { return t.stamp < floor; });
@@ -283,6 +320,7 @@ void KeyState::remove_collections_observed(Stamp stamp, const StampVector& conte
       store_element(c.set, member, std::move(stamps));
     }
     recompute_summaries();
+    mark_sorted_index_stale();
   }
   record_observations_of_absent_registers(stamp, context, observed);
 }
@@ -325,7 +363,9 @@ void KeyState::apply_general(const Op& op) {
       if (MemberSummary* summary = summary_of(op.target)) {
         // An increment only adds to a register: it never hides it nor lowers its newest stamp.
         const bool was = reg->present();
+        const ScoreBefore before = score_before(op.target, *reg);
         reg->increment(entry);
+        update_sorted_index(before, op.path, *reg);
         if (was || reg->present()) {
           if (!was) ++summary->present;
           if (summary->newest_known) summary->newest = std::max(summary->newest, reg->newest_live_stamp());
@@ -345,10 +385,13 @@ void KeyState::apply_general(const Op& op) {
     }
     case OpKind::kSortedSetAdd: {
       auto& c = collections();
-      change_member(c.sorted_set_summary, c.sorted_set.try_emplace(op.path).first.value(), [&](Register& reg) {
+      Register& member = c.sorted_set.try_emplace(op.path).first.value();
+      const ScoreBefore before = score_before(RegisterTarget::kSortedSetMember, member);
+      change_member(c.sorted_set_summary, member, [&](Register& reg) {
         reg.assign(op.stamp, score_text(op.score),
                    observed_for(op.observed, RegisterTarget::kSortedSetMember, op.path), op.context);
       });
+      update_sorted_index(before, op.path, member);
       break;
     }
     case OpKind::kRemoveRegister: {
@@ -361,7 +404,9 @@ void KeyState::apply_general(const Op& op) {
         r.remove(op.stamp, observed_for(op.observed, op.target, op.path), op.context);
       };
       if (MemberSummary* summary = summary_of(op.target)) {
+        const ScoreBefore before = score_before(op.target, *reg);
         change_member(*summary, *reg, remove);
+        update_sorted_index(before, op.path, *reg);
       } else {
         remove(*reg);
       }
@@ -440,6 +485,7 @@ void KeyState::join(const KeyState& other, const StampVector& mine_seen, const S
       store_element(c.set, member, std::move(kept));
     }
     recompute_summaries();
+    c.sorted_index_stale = true;
   }
   if (has_lifetime() || other.has_lifetime()) {
     static const Extras kEmpty;

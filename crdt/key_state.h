@@ -35,6 +35,7 @@
 #include "crdt/key_table.h"
 #include "crdt/op.h"
 #include "crdt/register.h"
+#include "crdt/score_index.h"
 #include "crdt/stamp.h"
 #include "crdt/stamp_vector.h"
 
@@ -124,6 +125,10 @@ class KeyState {
   [[nodiscard]] std::vector<std::pair<std::string, std::string>> hash_fields() const;
   [[nodiscard]] std::vector<std::string> set_members() const;
   [[nodiscard]] std::vector<std::pair<std::string, double>> sorted_set_members() const;
+  // The sorted set's present members in Redis order, for O(log n) rank queries; null when the
+  // key has no collections. Kept up to date by single-member writes; an operation that visits
+  // every member (DEL, SET, expiry, join) marks it stale and the next read rebuilds it.
+  [[nodiscard]] const ScoreIndex* sorted_set_index() const;
   // How many fields, members or elements of `type` are visible, at most `limit`. O(1).
   [[nodiscard]] std::size_t count_members(ValueType type, std::size_t limit) const;
   // The counter entries of every register: what a DEL or SET issued here has observed.
@@ -160,6 +165,16 @@ class KeyState {
     MemberSummary sorted_set_summary;
     Stamp set_newest;  // the newest stamp in set.newest, exact while set_newest_known
     bool set_newest_known = true;
+    // Derived from sorted_set (never merged or digested); rebuilt on read when stale.
+    mutable ScoreIndex sorted_index;
+    mutable bool sorted_index_stale = false;
+  };
+  // A sorted-set member's visible score before a single-register change (see
+  // update_sorted_index).
+  struct ScoreBefore {
+    bool tracked = false;  // a sorted-set member, and the index is current
+    bool present = false;
+    double score = 0;
   };
   struct Extras {
     std::unique_ptr<Collections> collections;
@@ -193,6 +208,11 @@ class KeyState {
   void store_set_element(const std::string& member, const std::vector<Stamp>& before,
                          std::vector<Stamp> stamps);
   void recompute_summaries();
+  [[nodiscard]] ScoreBefore score_before(RegisterTarget target, const Register& reg) const;
+  void update_sorted_index(const ScoreBefore& before, const std::string& member, const Register& reg);
+  void mark_sorted_index_stale() {
+    if (Collections* c = collections_or_null()) c->sorted_index_stale = true;
+  }
   void refresh_summaries() {
     if (collections_or_null() != nullptr) refresh_conflict_summaries();
   }

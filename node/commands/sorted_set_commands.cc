@@ -172,9 +172,7 @@ void zcount(Call& call) {
   bool ok = false;
   const crdt::KeyState* state = zset_for_read(call, call.args[1], &ok);
   if (!ok) return;
-  long long n = 0;
-  for (const auto& m : ordered_members(state)) n += range.contains(m.score) ? 1 : 0;
-  call.reply.integer(n);
+  call.reply.integer(static_cast<long long>(score_span(score_index(state), range).size()));
 }
 
 void zlexcount(Call& call) {
@@ -183,22 +181,19 @@ void zlexcount(Call& call) {
   bool ok = false;
   const crdt::KeyState* state = zset_for_read(call, call.args[1], &ok);
   if (!ok) return;
-  long long n = 0;
-  for (const auto& m : ordered_members(state)) n += range.contains(m.member) ? 1 : 0;
-  call.reply.integer(n);
+  call.reply.integer(static_cast<long long>(lex_span(score_index(state), range).size()));
 }
 
 void rank_generic(Call& call, bool reverse) {
   bool ok = false;
   const crdt::KeyState* state = zset_for_read(call, call.args[1], &ok);
   if (!ok) return;
-  const auto members = ordered_members(state);
-  for (std::size_t i = 0; i < members.size(); ++i) {
-    if (members[i].member == call.args[2]) {
-      return call.reply.integer(static_cast<long long>(reverse ? members.size() - 1 - i : i));
-    }
-  }
-  call.reply.null();
+  const std::string member(call.args[2]);
+  const auto score = score_of(state, member);
+  if (!score) return call.reply.null();
+  const crdt::ScoreIndex& index = score_index(state);
+  const std::size_t rank = index.rank(*score, member);
+  call.reply.integer(static_cast<long long>(reverse ? index.size() - 1 - rank : rank));
 }
 void zrank(Call& call) { rank_generic(call, false); }
 void zrevrank(Call& call) { rank_generic(call, true); }
@@ -216,11 +211,12 @@ struct RangeRequest {
   std::string_view stop;
 };
 
-// Selects the members of `ordered` a range names, in reply order; false after an error reply.
-bool select_range(Call& call, const std::vector<ScoredMember>& ordered, const RangeRequest& request,
+// Selects the members a range names, in reply order: O(log n) to find the range's ends, then
+// O(log n) per member returned. False after an error reply.
+bool select_range(Call& call, const crdt::ScoreIndex& index, const RangeRequest& request,
                   std::vector<ScoredMember>* out) {
   out->clear();
-  const auto size = static_cast<long long>(ordered.size());
+  const auto size = static_cast<long long>(index.size());
   if (request.kind == RangeKind::kRank) {
     long long start = 0;
     long long stop = 0;
@@ -230,8 +226,9 @@ bool select_range(Call& call, const std::vector<ScoredMember>& ordered, const Ra
     if (start < 0) start = 0;
     if (start > stop || start >= size) return true;
     if (stop >= size) stop = size - 1;
+    out->reserve(static_cast<std::size_t>(stop - start + 1));
     for (long long i = start; i <= stop; ++i) {
-      out->push_back(ordered[static_cast<std::size_t>(request.reverse ? size - 1 - i : i)]);
+      out->push_back(member_at(index, static_cast<std::size_t>(request.reverse ? size - 1 - i : i)));
     }
     return true;
   }
@@ -241,18 +238,12 @@ bool select_range(Call& call, const std::vector<ScoredMember>& ordered, const Ra
   LexRange lex;
   if (request.kind == RangeKind::kScore && !parse_score_range(call, min, max, &scores)) return false;
   if (request.kind == RangeKind::kLex && !parse_lex_range(call, min, max, &lex)) return false;
-  long long skip = request.offset;
-  if (request.has_limit && skip < 0) return true;
-  long long remaining = request.has_limit ? request.count : -1;
-  for (std::size_t n = 0; n < ordered.size() && remaining != 0; ++n) {
-    const ScoredMember& m = ordered[request.reverse ? ordered.size() - 1 - n : n];
-    const bool inside = request.kind == RangeKind::kScore ? scores.contains(m.score) : lex.contains(m.member);
-    if (!inside) continue;
-    if (skip > 0) {
-      --skip;
-      continue;
-    }
-    out->push_back(m);
+  if (request.has_limit && request.offset < 0) return true;
+  const RankSpan span = request.kind == RangeKind::kScore ? score_span(index, scores) : lex_span(index, lex);
+  const auto skip = static_cast<std::size_t>(request.has_limit ? request.offset : 0);
+  long long remaining = request.has_limit ? request.count : -1;  // negative: no limit
+  for (std::size_t n = skip; n < span.size() && remaining != 0; ++n) {
+    out->push_back(member_at(index, request.reverse ? span.end - 1 - n : span.first + n));
     if (remaining > 0) --remaining;
   }
   return true;
@@ -320,7 +311,7 @@ void range_command(Call& call, RangeRequest request, std::size_t options_from, b
   const crdt::KeyState* state = zset_for_read(call, call.args[1], &ok);
   if (!ok) return;
   std::vector<ScoredMember> selected;
-  if (!select_range(call, ordered_members(state), request, &selected)) return;
+  if (!select_range(call, score_index(state), request, &selected)) return;
   reply_range(call, selected, request.with_scores);
 }
 
@@ -362,7 +353,7 @@ void zrangestore(Call& call) {
   const crdt::KeyState* state = zset_for_read(call, call.args[2], &ok);
   if (!ok) return;
   std::vector<ScoredMember> selected;
-  if (!select_range(call, ordered_members(state), request, &selected)) return;
+  if (!select_range(call, score_index(state), request, &selected)) return;
   store_members(call, std::string(call.args[1]), selected);
 }
 
@@ -376,7 +367,7 @@ void remove_range(Call& call, RangeKind kind) {
   ok = check_type(call, state, ValueType::kSortedSet);
   if (!ok) return;
   std::vector<ScoredMember> selected;
-  if (!select_range(call, ordered_members(state), request, &selected)) return;
+  if (!select_range(call, score_index(state), request, &selected)) return;
   const std::string key(call.args[1]);
   for (const auto& m : selected) (void)replica(call).zrem(call.client.db, key, m.member, now(call));
   call.reply.integer(static_cast<long long>(selected.size()));
@@ -395,10 +386,11 @@ void pop_generic(Call& call, bool max) {
   }
   const crdt::KeyState* state = lookup(call, call.args[1], false);
   if (!check_type(call, state, ValueType::kSortedSet)) return;
-  auto members = ordered_members(state);
-  if (max) std::reverse(members.begin(), members.end());
-  const auto n = std::min<std::size_t>(members.size(), static_cast<std::size_t>(count));
-  members.resize(n);
+  const crdt::ScoreIndex& index = score_index(state);
+  const auto n = std::min<std::size_t>(index.size(), static_cast<std::size_t>(count));
+  std::vector<ScoredMember> members;  // copied out: the removals below change the index
+  members.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) members.push_back(member_at(index, max ? index.size() - 1 - i : i));
   const std::string key(call.args[1]);
   for (const auto& m : members) (void)replica(call).zrem(call.client.db, key, m.member, now(call));
   if (!has_count || call.client.protocol == 2) {
@@ -428,13 +420,13 @@ void zrandmember(Call& call) {
   bool ok = false;
   const crdt::KeyState* state = zset_for_read(call, call.args[1], &ok);
   if (!ok) return;
-  const auto members = ordered_members(state);
+  const crdt::ScoreIndex& index = score_index(state);
   if (!has_count) {
-    if (members.empty()) return call.reply.null();
-    return call.reply.bulk(members[random_indexes(members.size(), 1)[0]].member);
+    if (index.size() == 0) return call.reply.null();
+    return call.reply.bulk(index.at(random_indexes(index.size(), 1)[0]).member);
   }
   std::vector<ScoredMember> picked;
-  for (auto i : random_indexes(members.size(), count)) picked.push_back(members[i]);
+  for (auto i : random_indexes(index.size(), count)) picked.push_back(member_at(index, i));
   reply_range(call, picked, with_scores);
 }
 

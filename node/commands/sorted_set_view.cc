@@ -7,14 +7,39 @@
 
 namespace tern::node {
 
+const crdt::ScoreIndex& score_index(const crdt::KeyState* state) {
+  static const crdt::ScoreIndex kEmpty;
+  const crdt::ScoreIndex* index = state == nullptr ? nullptr : state->sorted_set_index();
+  return index == nullptr ? kEmpty : *index;
+}
+
+ScoredMember member_at(const crdt::ScoreIndex& index, std::size_t rank) {
+  const auto& entry = index.at(rank);
+  return ScoredMember{entry.score, entry.member};
+}
+
 std::vector<ScoredMember> ordered_members(const crdt::KeyState* state) {
+  const crdt::ScoreIndex& index = score_index(state);
   std::vector<ScoredMember> out;
-  if (state == nullptr) return out;
-  for (auto& [member, score] : state->sorted_set_members()) out.push_back({score, member});
-  std::sort(out.begin(), out.end(), [](const ScoredMember& a, const ScoredMember& b) {
-    return a.score != b.score ? a.score < b.score : a.member < b.member;
-  });
+  out.reserve(index.size());
+  for (std::size_t rank = 0; rank < index.size(); ++rank) out.push_back(member_at(index, rank));
   return out;
+}
+
+RankSpan score_span(const crdt::ScoreIndex& index, const ScoreRange& range) {
+  // count_below_score(s, false) counts scores < s; (s, true) counts scores <= s.
+  return RankSpan{index.count_below_score(range.min, range.min_exclusive),
+                  index.count_below_score(range.max, !range.max_exclusive)};
+}
+
+RankSpan lex_span(const crdt::ScoreIndex& index, const LexRange& range) {
+  const auto bound = [&](bool minus_infinity, bool plus_infinity, const std::string& member, bool below_or_equal) {
+    if (minus_infinity) return std::size_t{0};
+    if (plus_infinity) return index.size();
+    return index.count_below_member(member, below_or_equal);
+  };
+  return RankSpan{bound(range.min_is_minus_infinity, range.min_is_plus_infinity, range.min, range.min_exclusive),
+                  bound(range.max_is_minus_infinity, range.max_is_plus_infinity, range.max, !range.max_exclusive)};
 }
 
 namespace {

@@ -1,10 +1,12 @@
-// KeyState keeps per-payload summaries so that type() and count_members() are O(1) (see
-// crdt/key_state.h). These cases hold them to the definitions computed from every item, after
-// every step of random histories under faults (type conflicts, expiry, joins, GC included),
-// and check that a command on a large collection no longer costs O(elements) at its origin.
+// KeyState keeps per-payload summaries so that type() and count_members() are O(1), and a
+// score index so that sorted-set ranks are O(log n) (see crdt/key_state.h). These cases hold
+// them to the definitions computed from every item, after every step of random histories
+// under faults (type conflicts, expiry, joins, GC included), and check that a command on a large collection no longer costs O(elements) at its origin.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -16,6 +18,26 @@
 
 namespace tern::crdt {
 namespace {
+
+// The score index holds exactly the present members, in (score, member) order, with the
+// scores' exact bits (the sign of zero included).
+bool sorted_index_matches(const KeyState& state) {
+  auto expected = state.sorted_set_members();
+  std::sort(expected.begin(), expected.end(), [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second < b.second : a.first < b.first;
+  });
+  const ScoreIndex* index = state.sorted_set_index();
+  const std::size_t size = index == nullptr ? 0 : index->size();
+  if (size != expected.size()) return false;
+  for (std::size_t i = 0; i < size; ++i) {
+    const auto& entry = index->at(i);
+    if (entry.member != expected[i].first || std::memcmp(&entry.score, &expected[i].second, sizeof(double)) != 0) {
+      return false;
+    }
+    if (index->rank(entry.score, entry.member) != i) return false;
+  }
+  return true;
+}
 
 // Empty when every key of `replica` has summaries equal to a recount, else the first key that
 // does not.
@@ -29,12 +51,13 @@ std::string summary_mismatch(const Replica& replica) {
                         state.count_members(ValueType::kSortedSet, kAll) ==
                             state.sorted_set_members().size();
       if (!same) return std::string(key) + ": " + state.describe();
+      if (!sorted_index_matches(state)) return std::string(key) + " (score index): " + state.describe();
     }
   }
   return {};
 }
 
-TEST_CASE("type and member counts equal a recount after every step of random histories") {
+TEST_CASE("type and member counts and the score index equal a recount after every step of random histories") {
   sim::Faults faults;
   faults.gc = 0.2;         // collect often: garbage collection recomputes the summaries
   faults.snapshot = 0.05;  // and so do joins
