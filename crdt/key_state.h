@@ -129,6 +129,28 @@ class KeyState {
   // key has no collections. Kept up to date by single-member writes; an operation that visits
   // every member (DEL, SET, expiry, join) marks it stale and the next read rebuilds it.
   [[nodiscard]] const ScoreIndex* sorted_set_index() const;
+  // One step of a cursor scan over the visible members of `type`'s payload, with
+  // KeyTable::scan's cursor and guarantee: calls visit(member, register) (the register is null
+  // for set elements) and returns the next cursor, 0 when done.
+  template <typename Visit>
+  std::uint64_t scan_members(ValueType type, std::uint64_t cursor, std::size_t count, Visit&& visit) const {
+    const Collections* c = collections_or_null();
+    if (c == nullptr) return 0;
+    const auto registers = [&](std::string_view member, const Register& reg) {
+      if (reg.present()) visit(member, &reg);
+    };
+    switch (type) {
+      case ValueType::kHash: return c->hash.scan(cursor, count, registers);
+      case ValueType::kSortedSet: return c->sorted_set.scan(cursor, count, registers);
+      case ValueType::kSet:
+        return c->set.newest.scan(cursor, count, [&](std::string_view member, Stamp) {
+          visit(member, static_cast<const Register*>(nullptr));
+        });
+      case ValueType::kNone:
+      case ValueType::kString: break;
+    }
+    return 0;
+  }
   // How many fields, members or elements of `type` are visible, at most `limit`. O(1).
   [[nodiscard]] std::size_t count_members(ValueType type, std::size_t limit) const;
   // The counter entries of every register: what a DEL or SET issued here has observed.

@@ -182,22 +182,18 @@ void hrandfield(Call& call) {
 }
 
 void hscan(Call& call) {
-  std::uint64_t cursor = 0;
-  std::string pattern;
-  if (!parse_element_scan(call, &cursor, &pattern)) return;
+  ElementScan scan;
+  if (!parse_element_scan(call, &scan)) return;
   bool ok = false;
   const crdt::KeyState* state = hash_for_read(call, call.args[1], &ok);
   if (!ok) return;
-  // One page holds everything (cursor 0): what Redis does for small hashes, and the SCAN
-  // guarantee holds trivially.
   std::vector<std::pair<std::string, std::string>> fields;
-  if (state != nullptr && cursor == 0) {
-    for (auto& kv : state->hash_fields()) {
-      if (pattern.empty() || glob_match(pattern, kv.first)) fields.push_back(std::move(kv));
-    }
-  }
+  const std::uint64_t next = scan_elements(call, state, ValueType::kHash, scan,
+                                           [&](std::string_view field, const crdt::Register* reg) {
+                                             fields.emplace_back(field, reg->read().text);
+                                           });
   call.reply.array(2);
-  call.reply.bulk("0");
+  call.reply.bulk(std::to_string(next));
   call.reply.array(fields.size() * 2);
   for (const auto& [f, v] : fields) {
     call.reply.bulk(f);

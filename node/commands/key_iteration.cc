@@ -1,9 +1,12 @@
 #include "node/commands/key_iteration.h"
 
+#include "node/commands/encoding.h"
+
 #include <charconv>
 #include <random>
 
 #include "node/commands/arguments.h"
+#include "node/commands/encoding.h"
 #include "node/glob_match.h"
 #include "node/node.h"
 
@@ -51,23 +54,57 @@ std::string_view type_name(crdt::ValueType type) {
   return "none";
 }
 
-bool parse_element_scan(Call& call, std::uint64_t* cursor, std::string* pattern) {
-  if (!parse_scan_cursor(call, call.args[2], cursor)) return false;
-  pattern->clear();
+bool parse_element_scan(Call& call, ElementScan* out) {
+  if (!parse_scan_cursor(call, call.args[2], &out->cursor)) return false;
+  out->pattern.clear();
   for (std::size_t i = 3; i < call.args.size(); i += 2) {
     if (i + 1 >= call.args.size()) return reply_syntax_error(call), false;
     if (equals_ignore_case(call.args[i], "MATCH")) {
-      *pattern = std::string(call.args[i + 1]);
+      out->pattern = std::string(call.args[i + 1]);
     } else if (equals_ignore_case(call.args[i], "COUNT")) {
       long long count = 0;
       if (!integer_argument(call, call.args[i + 1], &count)) return false;
       if (count < 1) return reply_syntax_error(call), false;
+      out->count = static_cast<std::size_t>(count);
     } else {
       return reply_syntax_error(call), false;
     }
   }
-  if (*pattern == "*") pattern->clear();
+  if (out->pattern == "*") out->pattern.clear();
   return true;
+}
+
+std::uint64_t scan_elements(Call& call, const crdt::KeyState* state, crdt::ValueType type, const ElementScan& scan,
+                            const std::function<void(std::string_view, const crdt::Register*)>& emit) {
+  if (state == nullptr) return 0;
+  const auto matching = [&](std::string_view member, const crdt::Register* reg) {
+    if (scan.pattern.empty() || glob_match(scan.pattern, member)) emit(member, reg);
+  };
+  if (!compact_encoding(call, *state)) {
+    // A COUNT beyond the table's size asks for everything: cap it so the bucket arithmetic
+    // cannot overflow.
+    const std::size_t count = std::min<std::size_t>(scan.count, std::size_t{1} << 32);
+    return state->scan_members(type, scan.cursor, count, matching);
+  }
+  switch (type) {
+    case crdt::ValueType::kHash:
+      for (const auto& [field, value] : state->hash_fields()) matching(field, state->hash_field(field));
+      break;
+    case crdt::ValueType::kSet:
+      for (const auto& member : state->set_members()) matching(member, nullptr);
+      break;
+    case crdt::ValueType::kSortedSet:
+      if (const crdt::ScoreIndex* index = state->sorted_set_index()) {
+        for (std::size_t rank = 0; rank < index->size(); ++rank) {
+          const std::string& member = index->at(rank).member;
+          matching(member, state->sorted_set_member(member));
+        }
+      }
+      break;
+    case crdt::ValueType::kNone:
+    case crdt::ValueType::kString: break;
+  }
+  return 0;
 }
 
 bool parse_scan_cursor(Call& call, std::string_view text, std::uint64_t* out) {

@@ -10,6 +10,7 @@
 #include "node/command_docs.h"
 #include "node/command_table.h"
 #include "node/commands/arguments.h"
+#include "node/commands/encoding.h"
 #include "node/commands/info_report.h"
 #include "node/commands/key_iteration.h"
 #include "node/glob_match.h"
@@ -356,46 +357,6 @@ void memory(Call& call) {
     return call.reply.integer(static_cast<long long>(key_memory(key, *state)));
   }
   reply_subcommand_error(call, {"usage", "help"});
-}
-
-std::size_t config_number(Call& call, std::string_view name) {
-  auto v = call.node.config().value(name);
-  auto n = v ? crdt::parse_int64(*v) : std::nullopt;
-  return n && *n > 0 ? static_cast<std::size_t>(*n) : 0;
-}
-
-// Redis's name for the representation it would use for this value, from the same thresholds
-// (tern keeps one representation per type; the thresholds are accepted knobs).
-std::string_view encoding_name(Call& call, const crdt::KeyState& state) {
-  switch (state.type()) {
-    case crdt::ValueType::kString: {
-      const std::string value = state.string_register().read().text;
-      if (value.size() <= 20 && crdt::parse_int64(value)) return "int";
-      return value.size() <= 44 ? "embstr" : "raw";
-    }
-    case crdt::ValueType::kHash: {
-      const auto fields = state.hash_fields();
-      const std::size_t max_value = config_number(call, "hash-max-listpack-value");
-      bool small = fields.size() <= config_number(call, "hash-max-listpack-entries");
-      for (const auto& [f, v] : fields) small = small && f.size() <= max_value && v.size() <= max_value;
-      return small ? "listpack" : "hashtable";
-    }
-    case crdt::ValueType::kSet: {
-      const auto members = state.set_members();
-      bool integers = members.size() <= config_number(call, "set-max-intset-entries");
-      for (const auto& m : members) integers = integers && crdt::parse_int64(m).has_value();
-      return integers ? "intset" : "hashtable";
-    }
-    case crdt::ValueType::kSortedSet: {
-      const auto members = state.sorted_set_members();
-      const std::size_t max_value = config_number(call, "zset-max-listpack-value");
-      bool small = members.size() <= config_number(call, "zset-max-listpack-entries");
-      for (const auto& [m, score] : members) small = small && m.size() <= max_value;
-      return small ? "listpack" : "skiplist";
-    }
-    case crdt::ValueType::kNone: break;
-  }
-  return "none";
 }
 
 void object(Call& call) {

@@ -214,19 +214,15 @@ void sintercard(Call& call) {
 }
 
 void sscan(Call& call) {
-  std::uint64_t cursor = 0;
-  std::string pattern;
-  if (!parse_element_scan(call, &cursor, &pattern)) return;
-  std::vector<std::string> members;
-  if (!read_set(call, call.args[1], &members)) return;
+  ElementScan scan;
+  if (!parse_element_scan(call, &scan)) return;
+  const crdt::KeyState* state = lookup(call, call.args[1]);
+  if (!check_type(call, state, ValueType::kSet)) return;
   std::vector<std::string> page;
-  if (cursor == 0) {
-    for (auto& m : members) {
-      if (pattern.empty() || glob_match(pattern, m)) page.push_back(std::move(m));
-    }
-  }
+  const std::uint64_t next = scan_elements(call, state, ValueType::kSet, scan,
+                                           [&](std::string_view member, const crdt::Register*) { page.emplace_back(member); });
   call.reply.array(2);
-  call.reply.bulk("0");
+  call.reply.bulk(std::to_string(next));
   call.reply.array(page.size());
   for (const auto& m : page) call.reply.bulk(m);
 }

@@ -544,26 +544,24 @@ void zinter(Call& call) { combine_command(call, SetOp::kInter, false); }
 void zdiff(Call& call) { combine_command(call, SetOp::kDiff, false); }
 
 void zscan(Call& call) {
-  std::uint64_t cursor = 0;
-  std::string pattern;
-  if (!parse_element_scan(call, &cursor, &pattern)) return;
+  ElementScan scan;
+  if (!parse_element_scan(call, &scan)) return;
   bool ok = false;
   const crdt::KeyState* state = zset_for_read(call, call.args[1], &ok);
   if (!ok) return;
-  std::vector<ScoredMember> page;
-  if (cursor == 0) {
-    for (auto& m : ordered_members(state)) {
-      if (pattern.empty() || glob_match(pattern, m.member)) page.push_back(std::move(m));
-    }
-  }
+  std::vector<std::pair<std::string, double>> page;
+  const std::uint64_t next = scan_elements(call, state, ValueType::kSortedSet, scan,
+                                           [&](std::string_view member, const crdt::Register* reg) {
+                                             page.emplace_back(member, crdt::score_from_register(*reg));
+                                           });
   call.reply.array(2);
-  call.reply.bulk("0");
+  call.reply.bulk(std::to_string(next));
   call.reply.array(page.size() * 2);
-  for (const auto& m : page) {
-    call.reply.bulk(m.member);
-    char score[64];  // ZSCAN sends scores as bulk strings in both protocols
-    const int n = std::snprintf(score, sizeof score, "%.17g", m.score);
-    call.reply.bulk(std::string_view(score, static_cast<std::size_t>(n)));
+  for (const auto& [member, score] : page) {
+    call.reply.bulk(member);
+    char text[64];  // ZSCAN sends scores as bulk strings in both protocols
+    const int n = std::snprintf(text, sizeof text, "%.17g", score);
+    call.reply.bulk(std::string_view(text, static_cast<std::size_t>(n)));
   }
 }
 
