@@ -95,10 +95,9 @@ std::uint64_t scan_elements(Call& call, const crdt::KeyState* state, crdt::Value
       break;
     case crdt::ValueType::kSortedSet:
       if (const crdt::ScoreIndex* index = state->sorted_set_index()) {
-        for (std::size_t rank = 0; rank < index->size(); ++rank) {
-          const std::string& member = index->at(rank).member;
-          matching(member, state->sorted_set_member(member));
-        }
+        index->visit_ranks(0, index->size(), false, [&](const crdt::ScoreIndex::Entry& e) {
+          matching(e.member, state->sorted_set_member(e.member));
+        });
       }
       break;
     case crdt::ValueType::kNone:

@@ -227,9 +227,12 @@ bool select_range(Call& call, const crdt::ScoreIndex& index, const RangeRequest&
     if (start > stop || start >= size) return true;
     if (stop >= size) stop = size - 1;
     out->reserve(static_cast<std::size_t>(stop - start + 1));
-    for (long long i = start; i <= stop; ++i) {
-      out->push_back(member_at(index, static_cast<std::size_t>(request.reverse ? size - 1 - i : i)));
-    }
+    // Reverse ranks count from the top: ZREVRANGE 0 0 is the highest rank.
+    const auto first = static_cast<std::size_t>(request.reverse ? size - 1 - stop : start);
+    const auto end = static_cast<std::size_t>(request.reverse ? size - start : stop + 1);
+    index.visit_ranks(first, end, request.reverse, [&](const crdt::ScoreIndex::Entry& e) {
+      out->push_back(ScoredMember{e.score, e.member});
+    });
     return true;
   }
   const std::string_view min = request.reverse ? request.stop : request.start;
@@ -241,11 +244,13 @@ bool select_range(Call& call, const crdt::ScoreIndex& index, const RangeRequest&
   if (request.has_limit && request.offset < 0) return true;
   const RankSpan span = request.kind == RangeKind::kScore ? score_span(index, scores) : lex_span(index, lex);
   const auto skip = static_cast<std::size_t>(request.has_limit ? request.offset : 0);
-  long long remaining = request.has_limit ? request.count : -1;  // negative: no limit
-  for (std::size_t n = skip; n < span.size() && remaining != 0; ++n) {
-    out->push_back(member_at(index, request.reverse ? span.end - 1 - n : span.first + n));
-    if (remaining > 0) --remaining;
-  }
+  if (skip >= span.size()) return true;
+  std::size_t take = span.size() - skip;
+  if (request.has_limit && request.count >= 0) take = std::min(take, static_cast<std::size_t>(request.count));
+  const std::size_t first = request.reverse ? span.end - skip - take : span.first + skip;
+  index.visit_ranks(first, first + take, request.reverse, [&](const crdt::ScoreIndex::Entry& e) {
+    out->push_back(ScoredMember{e.score, e.member});
+  });
   return true;
 }
 
@@ -390,7 +395,8 @@ void pop_generic(Call& call, bool max) {
   const auto n = std::min<std::size_t>(index.size(), static_cast<std::size_t>(count));
   std::vector<ScoredMember> members;  // copied out: the removals below change the index
   members.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) members.push_back(member_at(index, max ? index.size() - 1 - i : i));
+  index.visit_ranks(max ? index.size() - n : 0, max ? index.size() : n, max,
+                    [&](const crdt::ScoreIndex::Entry& e) { members.push_back(ScoredMember{e.score, e.member}); });
   const std::string key(call.args[1]);
   for (const auto& m : members) (void)replica(call).zrem(call.client.db, key, m.member, now(call));
   if (!has_count || call.client.protocol == 2) {

@@ -22,7 +22,8 @@ std::vector<ScoredMember> ordered_members(const crdt::KeyState* state) {
   const crdt::ScoreIndex& index = score_index(state);
   std::vector<ScoredMember> out;
   out.reserve(index.size());
-  for (std::size_t rank = 0; rank < index.size(); ++rank) out.push_back(member_at(index, rank));
+  index.visit_ranks(0, index.size(), false,
+                    [&](const crdt::ScoreIndex::Entry& e) { out.push_back(ScoredMember{e.score, e.member}); });
   return out;
 }
 
