@@ -211,11 +211,18 @@ struct RangeRequest {
   std::string_view stop;
 };
 
-// Selects the members a range names, in reply order: O(log n) to find the range's ends, then
-// O(log n) per member returned. False after an error reply.
-bool select_range(Call& call, const crdt::ScoreIndex& index, const RangeRequest& request,
-                  std::vector<ScoredMember>* out) {
-  out->clear();
+// The ranks a range names, walked in reply order by visit_ranks(first, end, reverse).
+struct RankSelection {
+  std::size_t first = 0;
+  std::size_t end = 0;
+  bool reverse = false;
+  [[nodiscard]] std::size_t size() const { return end - first; }
+};
+
+// Finds the ranks a range names: O(log n), whatever the range's size. False after an error
+// reply.
+bool select_ranks(Call& call, const crdt::ScoreIndex& index, const RangeRequest& request, RankSelection* out) {
+  *out = RankSelection{0, 0, request.reverse};
   const auto size = static_cast<long long>(index.size());
   if (request.kind == RangeKind::kRank) {
     long long start = 0;
@@ -226,13 +233,9 @@ bool select_range(Call& call, const crdt::ScoreIndex& index, const RangeRequest&
     if (start < 0) start = 0;
     if (start > stop || start >= size) return true;
     if (stop >= size) stop = size - 1;
-    out->reserve(static_cast<std::size_t>(stop - start + 1));
     // Reverse ranks count from the top: ZREVRANGE 0 0 is the highest rank.
-    const auto first = static_cast<std::size_t>(request.reverse ? size - 1 - stop : start);
-    const auto end = static_cast<std::size_t>(request.reverse ? size - start : stop + 1);
-    index.visit_ranks(first, end, request.reverse, [&](const crdt::ScoreIndex::Entry& e) {
-      out->push_back(ScoredMember{e.score, e.member});
-    });
+    out->first = static_cast<std::size_t>(request.reverse ? size - 1 - stop : start);
+    out->end = static_cast<std::size_t>(request.reverse ? size - start : stop + 1);
     return true;
   }
   const std::string_view min = request.reverse ? request.stop : request.start;
@@ -247,10 +250,20 @@ bool select_range(Call& call, const crdt::ScoreIndex& index, const RangeRequest&
   if (skip >= span.size()) return true;
   std::size_t take = span.size() - skip;
   if (request.has_limit && request.count >= 0) take = std::min(take, static_cast<std::size_t>(request.count));
-  const std::size_t first = request.reverse ? span.end - skip - take : span.first + skip;
-  index.visit_ranks(first, first + take, request.reverse, [&](const crdt::ScoreIndex::Entry& e) {
-    out->push_back(ScoredMember{e.score, e.member});
-  });
+  out->first = request.reverse ? span.end - skip - take : span.first + skip;
+  out->end = out->first + take;
+  return true;
+}
+
+// The selected members, copied out (for commands that store or remove them).
+bool select_range(Call& call, const crdt::ScoreIndex& index, const RangeRequest& request,
+                  std::vector<ScoredMember>* out) {
+  out->clear();
+  RankSelection selection;
+  if (!select_ranks(call, index, request, &selection)) return false;
+  out->reserve(selection.size());
+  index.visit_ranks(selection.first, selection.end, selection.reverse,
+                    [&](const crdt::ScoreIndex::Entry& e) { out->push_back(ScoredMember{e.score, e.member}); });
   return true;
 }
 
@@ -315,9 +328,17 @@ void range_command(Call& call, RangeRequest request, std::size_t options_from, b
   bool ok = false;
   const crdt::KeyState* state = zset_for_read(call, call.args[1], &ok);
   if (!ok) return;
-  std::vector<ScoredMember> selected;
-  if (!select_range(call, score_index(state), request, &selected)) return;
-  reply_range(call, selected, request.with_scores);
+  // Written straight from the index: a reply of any size copies no member.
+  const crdt::ScoreIndex& index = score_index(state);
+  RankSelection selection;
+  if (!select_ranks(call, index, request, &selection)) return;
+  const bool pairs = request.with_scores && call.client.protocol == 3;
+  call.reply.array(selection.size() * (request.with_scores && !pairs ? 2 : 1));
+  index.visit_ranks(selection.first, selection.end, selection.reverse, [&](const crdt::ScoreIndex::Entry& e) {
+    if (pairs) call.reply.array(2);
+    call.reply.bulk(e.member);
+    if (request.with_scores) call.reply.double_value(e.score);
+  });
 }
 
 void zrange(Call& call) { range_command(call, {}, 4, true, true); }

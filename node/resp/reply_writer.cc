@@ -1,6 +1,7 @@
 #include "node/resp/reply_writer.h"
 
 #include <charconv>
+#include <cstring>
 
 namespace tern::node::resp {
 namespace {
@@ -41,6 +42,16 @@ void ReplyWriter::header(char prefix, std::size_t n) {
 }
 
 void ReplyWriter::line(char prefix, std::string_view text) {
+  if (text.size() <= 64 && text.find_first_of("\r\n") == std::string_view::npos) {
+    // The common case (+OK, +QUEUED, short errors): one append.
+    char buffer[1 + 64 + 2];
+    buffer[0] = prefix;
+    std::memcpy(buffer + 1, text.data(), text.size());
+    buffer[1 + text.size()] = '\r';
+    buffer[2 + text.size()] = '\n';
+    out_.append(buffer, text.size() + 3);
+    return;
+  }
   const std::size_t start = out_.size();
   out_.push_back(prefix);
   out_.append(text);
@@ -61,6 +72,21 @@ void ReplyWriter::error(std::string_view s) {
 void ReplyWriter::integer(long long v) { header(':', v); }
 
 void ReplyWriter::bulk(std::string_view s) {
+  // Short strings (keys, members, small values: most replies) go in one append.
+  constexpr std::size_t kShort = 128;
+  if (s.size() <= kShort) {
+    char buffer[kHeaderSize + kShort + 2];
+    buffer[0] = '$';
+    char* end = std::to_chars(buffer + 1, buffer + kHeaderSize, s.size()).ptr;
+    *end++ = '\r';
+    *end++ = '\n';
+    std::memcpy(end, s.data(), s.size());
+    end += s.size();
+    *end++ = '\r';
+    *end++ = '\n';
+    out_.append(buffer, static_cast<std::size_t>(end - buffer));
+    return;
+  }
   header('$', s.size());
   out_.append(s);
   out_.append("\r\n");
