@@ -42,6 +42,14 @@ class Keyspace {
 
   [[nodiscard]] const StampVector& applied() const { return applied_; }
   [[nodiscard]] const KeyState* find(std::uint32_t database, std::string_view key) const;
+  // Cache hints for a find that comes soon (see KeyTable::prefetch_slot): first the slot,
+  // then, after the slots of a whole batch were asked for, the block.
+  void prefetch_slot(std::uint32_t database, std::string_view key) const {
+    if (database < databases_.size()) databases_[database].prefetch_slot(key);
+  }
+  void prefetch_block(std::uint32_t database, std::string_view key) const {
+    if (database < databases_.size()) databases_[database].prefetch_block(key);
+  }
   [[nodiscard]] const Database& database(std::uint32_t index) const { return databases_.at(index); }
   [[nodiscard]] std::uint32_t database_count() const {
     return static_cast<std::uint32_t>(databases_.size());

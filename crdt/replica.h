@@ -42,6 +42,10 @@ class Replica {
   void merge_snapshot(const Keyspace& other);
   void collect_garbage(const StampVector& stable) { keyspace_.collect_garbage(stable); }
   std::vector<Op> take_outbox();
+  // Hands back an emptied vector from take_outbox, so the next ops reuse its capacity.
+  void recycle_outbox(std::vector<Op> empty) {
+    if (outbox_.empty() && empty.capacity() > outbox_.capacity()) outbox_.swap(empty);
+  }
 
   // Reads: the key's state if it exists and has not expired at `now_unix_ms`.
   [[nodiscard]] const KeyState* lookup(std::uint32_t db, const std::string& key,

@@ -21,6 +21,18 @@ resp::ParserLimits parser_limits(const Settings& s) {
   return limits;
 }
 
+// AUTH, HELLO (which may carry AUTH) and RESET (which logs the client out).
+bool can_change_authentication(std::string_view command) {
+  const auto is = [&](std::string_view name) {
+    if (command.size() != name.size()) return false;
+    for (std::size_t i = 0; i < name.size(); ++i) {
+      if ((command[i] | 0x20) != name[i]) return false;
+    }
+    return true;
+  };
+  return is("auth") || is("hello") || is("reset");
+}
+
 }  // namespace
 
 Connection::Connection(Server& server, asio::ip::tcp::socket socket)
@@ -70,9 +82,32 @@ void Connection::on_read(std::size_t n) {
   node.stats().net_input_bytes += n;
   server_.update_clock();
   while (!client_.close_after_reply) {
-    parser_.set_authenticated(client_.authenticated);  // Redis bounds what strangers may send
-    const auto status = parser_.next(args_);
-    if (status == resp::RequestParser::Status::kNeedMore) break;
+    // Parse up to kBatch requests, then run them. A request that can change the client's
+    // authentication ends the batch: the parser's limits for the requests after it depend on
+    // its outcome (Redis bounds what unauthenticated clients may send).
+    std::size_t parsed = 0;
+    auto status = resp::RequestParser::Status::kCommand;
+    while (parsed < kBatch) {
+      parser_.set_authenticated(client_.authenticated);
+      status = parser_.next(batch_[parsed]);
+      if (status != resp::RequestParser::Status::kCommand) break;
+      const bool may_change_auth = !client_.authenticated || can_change_authentication(batch_[parsed][0]);
+      ++parsed;
+      if (may_change_auth) break;
+    }
+    const std::span<const std::vector<std::string_view>> batch(batch_.data(), parsed);
+    const std::span<const CommandSpec*> specs(specs_.data(), parsed);
+    std::fill(specs.begin(), specs.end(), nullptr);
+    if (parsed > 1) node.prefetch_keys(client_, batch, specs);
+    for (std::size_t i = 0; i < parsed && !client_.close_after_reply; ++i) {
+      node.execute(client_, batch_[i], specs_[i]);
+      if (node.shutdown_requested()) {
+        server_.stop("SHUTDOWN");
+        return;
+      }
+      if (closed_) return;  // CLIENT KILL of itself
+    }
+    if (client_.close_after_reply || status == resp::RequestParser::Status::kNeedMore) break;
     if (status == resp::RequestParser::Status::kError) {
       if (parser_.error_kind() == resp::RequestParser::ErrorKind::kQueryBufferLimit) {
         ++node.stats().client_query_buffer_limit_disconnections;
@@ -86,11 +121,6 @@ void Connection::on_read(std::size_t n) {
                                        std::to_string(client_.id) + " addr=" + client_.address);
       client_.close_after_reply = true;
       break;
-    }
-    node.execute(client_, args_);
-    if (node.shutdown_requested()) {
-      server_.stop("SHUTDOWN");
-      return;
     }
   }
   client_.query_buffer_bytes = parser_.buffered_bytes();

@@ -4,6 +4,7 @@
 // (replies produced meanwhile wait in ClientState::output and go out in the next write).
 // Limits: query buffer (client-query-buffer-limit) and output buffer (client-output-buffer-limit
 // by class) close the connection as Redis does; a protocol error gets its reply, then closes.
+#include <array>
 #include <asio.hpp>
 #include <cstdint>
 #include <memory>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "node/client_state.h"
+#include "node/command.h"
 #include "node/resp/request_parser.h"
 
 namespace tern::node {
@@ -37,7 +39,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   resp::RequestParser parser_;
   ClientState client_;
   std::string sending_;
-  std::vector<std::string_view> args_;
+  // A pipelined batch: up to kBatch parsed requests (views into the parser's buffer) and
+  // their commands, run together after one round of key prefetches (Node::prefetch_keys).
+  static constexpr std::size_t kBatch = 16;
+  std::array<std::vector<std::string_view>, kBatch> batch_;
+  std::array<const CommandSpec*, kBatch> specs_{};
   bool writing_ = false;
   bool reading_ = false;
   bool closed_ = false;

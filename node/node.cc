@@ -72,7 +72,25 @@ void Node::remove_client(ClientState& client) {
   clients_.erase(client.id);
 }
 
-void Node::execute(ClientState& client, std::span<const std::string_view> args) {
+void Node::prefetch_keys(const ClientState& client, std::span<const std::vector<std::string_view>> batch,
+                         std::span<const CommandSpec*> specs) const {
+  const crdt::Keyspace& keyspace = store_.replica().keyspace();
+  const auto first_key = [&](std::size_t i) -> const std::string_view* {
+    const CommandSpec* spec = specs[i];
+    if (spec == nullptr || spec->first_key <= 0) return nullptr;
+    const auto at = static_cast<std::size_t>(spec->first_key);
+    return at < batch[i].size() ? &batch[i][at] : nullptr;
+  };
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    specs[i] = batch[i].empty() ? nullptr : commands_.find(batch[i][0]);
+    if (const std::string_view* key = first_key(i)) keyspace.prefetch_slot(client.db, *key);
+  }
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (const std::string_view* key = first_key(i)) keyspace.prefetch_block(client.db, *key);
+  }
+}
+
+void Node::execute(ClientState& client, std::span<const std::string_view> args, const CommandSpec* known_spec) {
   if (args.empty()) return;
   resp::ReplyWriter reply(client.output);
   reply.set_protocol(client.protocol);
@@ -84,7 +102,7 @@ void Node::execute(ClientState& client, std::span<const std::string_view> args) 
     if (client.in_multi) client.multi_error = true;
   };
 
-  const CommandSpec* spec = commands_.find(args[0]);
+  const CommandSpec* spec = known_spec != nullptr ? known_spec : commands_.find(args[0]);
   if (spec == nullptr) {
     std::string message = "ERR unknown command '" + std::string(args[0].substr(0, 128)) +
                           "', with args beginning with: ";
@@ -158,7 +176,7 @@ void Node::drain_ops() {
 
 void Node::after_write(ClientState& /*client*/) {
   auto ops = store_.take_ops();
-  if (ops.empty()) return;
+  if (ops.empty()) return store_.recycle_ops(std::move(ops));
   stats_.crdt_ops_emitted += ops.size();
   for (const auto& op : ops) {
     if (op.kind == crdt::OpKind::kExpired) ++stats_.expired_keys;
@@ -169,6 +187,7 @@ void Node::after_write(ClientState& /*client*/) {
       touch_key(op.database, op.key);
     }
   }
+  store_.recycle_ops(std::move(ops));
 }
 
 void Node::record_slow(const ClientState& client, std::span<const std::string_view> args, std::uint64_t usec) {

@@ -46,7 +46,12 @@ class Node {
   explicit Node(Config config);
 
   // Runs one request of `client`; the reply goes to client.output.
-  void execute(ClientState& client, std::span<const std::string_view> args);
+  // Runs one request. `spec` may carry the command already looked up (see prefetch_keys).
+  void execute(ClientState& client, std::span<const std::string_view> args, const CommandSpec* spec = nullptr);
+  // Before a pipelined batch runs: looks up each request's command into `specs` and asks the
+  // cache for each one's first key, so the batch's memory misses overlap. Only a hint.
+  void prefetch_keys(const ClientState& client, std::span<const std::vector<std::string_view>> batch,
+                     std::span<const CommandSpec*> specs) const;
   // Executes a command with the checks already done (EXEC runs its queue through this).
   void call(ClientState& client, const CommandSpec& spec, std::span<const std::string_view> args);
 

@@ -4,13 +4,14 @@ namespace tern::node {
 
 Store::Store(crdt::RegionId region, std::uint32_t databases) : replica_(region, databases) {}
 
-const crdt::KeyState* Store::find(std::uint32_t db, const std::string& key) {
+const crdt::KeyState* Store::find(std::uint32_t db, std::string_view key) {
   const crdt::KeyState* state = replica_.keyspace().find(db, key);
   if (state == nullptr) return nullptr;
   if (state->expired_at(now_ms_)) {
     // Lazy expiry (an op), then look again: writes stamped after the deadline survive it.
-    replica_.expire_if_due(db, key, now_ms_);
-    state = replica_.lookup(db, key, now_ms_);
+    const std::string name(key);
+    replica_.expire_if_due(db, name, now_ms_);
+    state = replica_.lookup(db, name, now_ms_);
     if (state == nullptr) return nullptr;
   } else if (state->type() == crdt::ValueType::kNone) {
     return nullptr;  // only CRDT metadata is stored (e.g. a delete that observed counters)
@@ -24,6 +25,11 @@ const crdt::KeyState* Store::find(std::uint32_t db, const std::string& key) {
 
 const crdt::KeyState* Store::peek(std::uint32_t db, const std::string& key) const {
   return replica_.lookup(db, key, now_ms_);
+}
+
+void Store::recycle_ops(std::vector<crdt::Op> ops) {
+  ops.clear();
+  replica_.recycle_outbox(std::move(ops));
 }
 
 std::vector<crdt::Op> Store::take_ops() {

@@ -26,7 +26,7 @@ class Store {
 
   // The key's state, or nullptr when absent; a key whose deadline has passed is expired
   // here (lazy expiry, shipped as a kExpired op) and reads as absent.
-  const crdt::KeyState* find(std::uint32_t db, const std::string& key);
+  const crdt::KeyState* find(std::uint32_t db, std::string_view key);
   // Like find, without expiring (for commands that must not write, e.g. on a replica).
   [[nodiscard]] const crdt::KeyState* peek(std::uint32_t db, const std::string& key) const;
 
@@ -38,7 +38,10 @@ class Store {
 
   // Ops the replica emitted since the last call: the keys a command modified (WATCH) and
   // what replication ships. Also counts expiries.
+  // The returned vector is lent: give it back with recycle_ops() so its capacity is reused
+  // (one command's ops would otherwise cost an allocation).
   std::vector<crdt::Op> take_ops();
+  void recycle_ops(std::vector<crdt::Op> ops);
   [[nodiscard]] std::uint64_t expired_keys() const { return expired_keys_; }
 
   [[nodiscard]] std::size_t key_count(std::uint32_t db) const;

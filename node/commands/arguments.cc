@@ -45,7 +45,7 @@ bool long_double_argument(Call& call, std::string_view text, long double* out) {
 }
 
 const crdt::KeyState* lookup(Call& call, std::string_view key, bool read) {
-  const crdt::KeyState* state = call.node.store().find(call.client.db, std::string(key));
+  const crdt::KeyState* state = call.node.store().find(call.client.db, key);
   if (read) {
     if (state != nullptr) {
       ++call.node.stats().keyspace_hits;

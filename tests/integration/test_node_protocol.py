@@ -69,6 +69,40 @@ def test_raw_pipeline_in_one_packet_and_byte_by_byte(tern):
     conn.close()
 
 
+def test_pipelined_batches_keep_order_across_select_and_mixed_commands(tern):
+    """Requests run in batches after key prefetches; a SELECT or a write inside a batch must
+    still affect the requests after it, exactly as one at a time."""
+    conn = RespConnection(tern.port)
+    requests = []
+    for i in range(200):
+        requests += [["SELECT", str(i % 3)], ["INCR", "n"], ["SET", f"k{i}", str(i)], ["GET", f"k{i}"]]
+    conn.send_raw(b"".join(RespConnection.encode(r) for r in requests))
+    replies = [conn.read_reply() for _ in requests]
+    counts = {0: 0, 1: 0, 2: 0}
+    for i in range(200):
+        counts[i % 3] += 1
+        assert replies[4 * i : 4 * i + 4] == [("+", "OK"), (":", str(counts[i % 3])), ("+", "OK"), ("$", str(i).encode())]
+    conn.close()
+
+
+def test_pipelined_auth_decides_the_limits_of_the_requests_after_it(tern_factory):
+    """Redis refuses a request with more than 10 arguments from a client that has not
+    authenticated. Pipelined in one packet, the request after a successful AUTH is accepted and
+    the one after a failed AUTH is a protocol error, as if each ran alone."""
+    server = tern_factory("--requirepass", "s3cret")
+    big = ["MSET"] + [x for i in range(6) for x in (f"k{i}", "v")]  # 13 arguments
+    ok = RespConnection(server.port)
+    ok.send_raw(RespConnection.encode(["AUTH", "s3cret"]) + RespConnection.encode(big))
+    assert ok.read_reply() == ("+", "OK")
+    assert ok.read_reply() == ("+", "OK")
+    ok.close()
+    refused = RespConnection(server.port)
+    refused.send_raw(RespConnection.encode(["AUTH", "wrong"]) + RespConnection.encode(big))
+    assert refused.read_reply()[0] == "-"
+    assert refused.read_reply() == ("-", "ERR Protocol error: unauthenticated multibulk length")
+    refused.close()
+
+
 def test_inline_commands_work_like_telnet(tern):
     with socket.create_connection(("127.0.0.1", tern.port)) as s:
         s.sendall(b'SET inline "two words"\r\nGET inline\r\n')
