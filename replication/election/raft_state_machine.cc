@@ -737,14 +737,14 @@ Result<EntryId> RaftStateMachine::propose_membership_change(const MembershipChan
   return id;
 }
 
-Result<Done> RaftStateMachine::compact(LogIndex index, std::string data) {
+Result<SnapshotMeta> RaftStateMachine::compact(LogIndex index, std::string data) {
   if (index > log_.applied()) return Refusal::kIndexNotApplied;
   if (index <= log_.snapshot_last().index) return Refusal::kIndexAlreadyCompacted;
   const Membership membership = membership_at(index);
   log_.compact(index);
   snapshot_ = Snapshot{SnapshotMeta{log_.snapshot_last(), membership}, std::move(data)};
   std::erase_if(membership_history_, [index](const auto& change) { return change.first <= index; });
-  return Done{};
+  return snapshot_.meta;
 }
 
 }  // namespace tern::election

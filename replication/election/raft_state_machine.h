@@ -152,8 +152,10 @@ class RaftStateMachine {
   Result<EntryId> promote_learner(NodeId learner);
   Result<EntryId> demote_voter(NodeId voter);
   // The application has taken a snapshot of its state after applying `index`: drop the log up to
-  // it (§7). `data` is what a lagging follower will receive.
-  Result<Done> compact(LogIndex index, std::string data);
+  // it (§7). `data` is what a lagging follower will receive. Returns the snapshot's metadata
+  // (last included entry, membership), which the edge persists with the data; it may then delete
+  // persisted entries up to `index`.
+  Result<SnapshotMeta> compact(LogIndex index, std::string data);
 
   // Drains everything to persist, send and apply since the last call.
   Output take_output();
@@ -172,6 +174,7 @@ class RaftStateMachine {
   [[nodiscard]] bool accepts_writes() const;
   [[nodiscard]] const Membership& membership() const { return membership_; }
   [[nodiscard]] const RaftLog& log() const { return log_; }
+  [[nodiscard]] const Snapshot& latest_snapshot() const { return snapshot_; }
 
  private:
   struct Progress {
