@@ -187,8 +187,11 @@ void RaftStateMachine::tick_leader(Leader& leader) {
       return;
     }
     for (auto& [node, progress] : leader.progress) progress.recently_active = false;
-    // A transfer that did not finish within an election timeout is abandoned (thesis §3.10), so
-    // the leader accepts writes again.
+  }
+  // A transfer that did not finish within an election timeout is abandoned (thesis §3.10), so
+  // the leader accepts writes again. It has its own clock: restarting the check-quorum round
+  // for it (as etcd does) would let a cut-off leader lead longer.
+  if (leader.transfer_target && ++leader.transfer_elapsed >= timing_.election_ticks_min) {
     leader.transfer_target.reset();
   }
   if (leader.heartbeat_elapsed >= timing_.heartbeat_ticks) {
@@ -696,8 +699,7 @@ Result<Done> RaftStateMachine::transfer_leadership(std::optional<NodeId> target)
   if (*target == self_) return Done{};
   if (!membership_.is_voter(*target)) return Refusal::kUnknownNode;
   leader->transfer_target = target;
-  // The transfer gets one full election timeout before it is abandoned (tick_leader).
-  election_elapsed_ = 0;
+  leader->transfer_elapsed = 0;  // one minimum election timeout to finish (tick_leader)
   Progress& progress = leader->progress.at(*target);
   if (progress.match == log_.last_index()) {
     send(*target, term_, TimeoutNow{});

@@ -208,6 +208,7 @@ class RaftStateMachine {
     std::map<NodeId, Progress> progress;
     int heartbeat_elapsed = 0;
     std::optional<NodeId> transfer_target;
+    int transfer_elapsed = 0;
     LogIndex first_index_of_term;  // the no-op; committed => commit index is current (§8)
     LogIndex pending_membership_index;
   };

@@ -18,7 +18,8 @@ struct NodeStorage {
     }
     if (!output.entries.empty()) {
       const LogIndex first = output.entries.front().index;
-      std::erase_if(persisted.entries, [first](const Entry& entry) { return entry.index >= first; });
+      std::erase_if(persisted.entries,
+                    [first](const Entry& entry) { return entry.index >= first; });
       persisted.entries.insert(persisted.entries.end(), output.entries.begin(),
                                output.entries.end());
     }

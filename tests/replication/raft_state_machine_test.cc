@@ -1,10 +1,11 @@
 // Focused tests of the election core: each case drives a small hand-held region (test_region.h)
 // into one situation and checks one rule, named with its section of the Raft paper or thesis.
+#include "replication/election/raft_state_machine.h"
+
 #include <doctest/doctest.h>
 
 #include <string>
 
-#include "replication/election/raft_state_machine.h"
 #include "tests/replication/test_region.h"
 
 namespace tern::election::testing {

@@ -114,8 +114,7 @@ class TestRegion {
     }
     auto& applied = applied_[node];
     if (output.snapshot) applied.clear();
-    applied.insert(applied.end(), output.committed_entries.begin(),
-                   output.committed_entries.end());
+    applied.insert(applied.end(), output.committed_entries.begin(), output.committed_entries.end());
   }
 
   template <typename Body>
