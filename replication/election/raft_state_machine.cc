@@ -360,10 +360,15 @@ void RaftStateMachine::handle_vote_request(const Message& message, const VoteReq
   const bool can_vote = voted_for_ == message.from ||
                         (!voted_for_.has_value() && !leader().has_value()) ||
                         (request.pre_vote && message.term > term_);
-  // §5.4.1: only for a candidate whose log is at least as up to date as ours. Learners do not
-  // vote, and no one votes for a node it does not know as a voter.
-  const bool grant = can_vote && promotable() && membership_.is_voter(message.from) &&
-                     log_.candidate_is_up_to_date(request.last_log);
+  // §5.4.1: only for a candidate whose log is at least as up to date as ours.
+  //
+  // Whether we or the candidate are voters is the candidate's business, not ours (thesis
+  // §4.2.2): a candidate asks only the nodes it believes are voters and counts only their
+  // answers, so a true learner is never asked and never counted. But membership changes take
+  // effect when a node learns they are committed, so a node may not know yet that it was
+  // promoted, or that the candidate was; refusing on our own stale view can deadlock a region
+  // (the simulation found one: the only up-to-date voters believed themselves learners).
+  const bool grant = can_vote && log_.candidate_is_up_to_date(request.last_log);
   if (!grant) {
     send(message.from, term_, VoteResponse{request.pre_vote, false});
     return;

@@ -102,6 +102,10 @@ class SimulatedRegion {
     drop_rate_ = static_cast<double>(random_.between(0, 10)) / 100.0;
     duplicate_rate_ = static_cast<double>(random_.between(0, 5)) / 100.0;
     max_delay_ = random_.between(0, 4);
+    // Some seeds single out leaders: crashing one soon after it appends (before its entries
+    // reach everyone) is what leaves divergent uncommitted suffixes behind (Figure 8 of §5.4.2).
+    leader_crash_rate_ = random_.chance(0.5) ? 0.01 : 0.0;
+    small_batches_ = random_.chance(0.5);
     for (const NodeId node : all_nodes()) {
       nodes_[node];
       start(node);
@@ -183,7 +187,7 @@ class SimulatedRegion {
     config.self = id;
     config.initial_membership = membership_;
     config.random_seed = random_.next();
-    config.max_entries_per_append = random_.between(1, 16);
+    config.max_entries_per_append = small_batches_ ? 1 : random_.between(1, 16);
     node.machine = std::make_unique<RaftStateMachine>(config, node.storage.persisted);
     node.up = true;
     node.last_role = Role::kFollower;
@@ -450,6 +454,9 @@ class SimulatedRegion {
       note(std::string(one_way ? "one-way" : "symmetric") + " partition, " +
            std::to_string(links.size()) + " links");
     }
+    if (random_.chance(leader_crash_rate_)) {
+      if (const auto leader = current_leader()) crash(*leader);
+    }
     if (random_.chance(0.002) && isolations_.empty()) {
       // Cut the leader off from everyone: check-quorum must make it step down.
       if (const auto leader = current_leader()) {
@@ -552,8 +559,32 @@ class SimulatedRegion {
     }
     if (!failure_) {
       fail("no write committed on every node within " + std::to_string(kRecoveryBoundTicks) +
-           " ticks after healing");
+           " ticks after healing; nodes:\n" + describe_nodes());
     }
+  }
+
+  std::string describe_nodes() const {
+    std::ostringstream out;
+    for (const auto& [id, node] : nodes_) {
+      if (!node.up) {
+        out << "  n" << id.value << " down\n";
+        continue;
+      }
+      const Status status = node.machine->status();
+      out << "  n" << id.value << " " << role_name(status.role) << " term " << status.term.value
+          << " voted "
+          << (node.storage.persisted.hard_state.voted_for
+                  ? std::to_string(node.storage.persisted.hard_state.voted_for->value)
+                  : "-")
+          << " leader " << (status.leader ? std::to_string(status.leader->value) : "-") << " last ("
+          << status.last_log.term.value << "," << status.last_log.index.value << ") commit "
+          << status.commit.value << " voters";
+      for (const NodeId voter : node.machine->membership().voters) out << " " << voter.value;
+      out << " learners";
+      for (const NodeId learner : node.machine->membership().learners) out << " " << learner.value;
+      out << "\n";
+    }
+    return out.str();
   }
 
   bool everyone_applied(const std::string& payload) const {
@@ -577,6 +608,8 @@ class SimulatedRegion {
   double drop_rate_ = 0;
   double duplicate_rate_ = 0;
   std::uint64_t max_delay_ = 0;
+  double leader_crash_rate_ = 0;
+  bool small_batches_ = false;
   bool faults_on_ = true;
 
   std::uint64_t now_ = 0;
