@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <string_view>
 #include <utility>
 
 #include "tls/certificate_text.h"
@@ -114,8 +115,21 @@ Result<CertificateHandle> make_ca_certificate(EVP_PKEY* ca_key, const ValidityWi
   auto made = new_certificate(ca_key, validity);
   if (!made.ok()) return made;
   X509* certificate = made.value().get();
+  // A random suffix tells two CAs apart in a log line ("not signed by the deployment CA
+  // (issuer /CN=tern deployment CA 3f9a0c1e)"); OpenSSL matches issuers by key id anyway.
+  std::array<unsigned char, 4> suffix{};
+  if (RAND_bytes(suffix.data(), static_cast<int>(suffix.size())) != 1) {
+    return Error{"cannot draw a CA name: " + take_openssl_errors()};
+  }
+  std::string common_name = kCaCommonName;
+  common_name += ' ';
+  for (const unsigned char byte : suffix) {
+    constexpr std::string_view kHexDigits = "0123456789abcdef";
+    common_name += kHexDigits[byte >> 4];
+    common_name += kHexDigits[byte & 0xf];
+  }
   X509_NAME* name = X509_get_subject_name(certificate);
-  if (Status done = set_common_name(name, kCaCommonName); !done.ok()) return Error{done.error()};
+  if (Status done = set_common_name(name, common_name); !done.ok()) return Error{done.error()};
   if (X509_set_issuer_name(certificate, name) != 1) {
     return Error{"cannot set the issuer name: " + take_openssl_errors()};
   }

@@ -1,5 +1,7 @@
 #include "tls/credential_files.h"
 
+#include <openssl/pem.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -7,6 +9,7 @@
 #include <system_error>
 
 #include "tls/openssl_error.h"
+#include "tls/openssl_handles.h"
 
 namespace tern::tls {
 namespace {
@@ -59,16 +62,19 @@ Status load_certificate_and_key(SSL_CTX* context, const std::string& certificate
   if (SSL_CTX_use_certificate_chain_file(context, certificate_file.c_str()) != 1) {
     return Error{"cannot load certificate " + certificate_file + ": " + take_openssl_errors()};
   }
-  SSL_CTX_set_default_passwd_cb(context, copy_password);
-  SSL_CTX_set_default_passwd_cb_userdata(context, const_cast<std::string*>(&key_password));
-  const int loaded = SSL_CTX_use_PrivateKey_file(context, key_file.c_str(), SSL_FILETYPE_PEM);
-  SSL_CTX_set_default_passwd_cb_userdata(context, nullptr);
-  if (loaded != 1) {
-    return Error{"cannot load private key " + key_file + ": " + take_openssl_errors()};
+  // The key is read here rather than by SSL_CTX_use_PrivateKey_file so that a key of another
+  // certificate (a rotation half done) gets its own sentence instead of "key values mismatch".
+  BioHandle key_bio{BIO_new_file(key_file.c_str(), "rb")};
+  KeyHandle key{key_bio ? PEM_read_bio_PrivateKey(key_bio.get(), nullptr, copy_password,
+                                                  const_cast<std::string*>(&key_password))
+                        : nullptr};
+  if (!key) return Error{"cannot load private key " + key_file + ": " + take_openssl_errors()};
+  if (X509_check_private_key(SSL_CTX_get0_certificate(context), key.get()) != 1) {
+    clear_openssl_errors();
+    return Error{"private key " + key_file + " does not match certificate " + certificate_file};
   }
-  if (SSL_CTX_check_private_key(context) != 1) {
-    return Error{"private key " + key_file + " does not match certificate " + certificate_file +
-                 ": " + take_openssl_errors()};
+  if (SSL_CTX_use_PrivateKey(context, key.get()) != 1) {
+    return Error{"cannot use private key " + key_file + ": " + take_openssl_errors()};
   }
   return {};
 }

@@ -77,9 +77,11 @@ std::string describe_tls_failure(const SSL* ssl, const asio::error_code& error,
 void async_handshake_and_report(TlsStream& stream, HandshakeSide side,
                                 std::string link_description, LogSink sink,
                                 std::function<void(const HandshakeOutcome&)> done) {
+  // Taken now: a refused peer often hangs up before the handshake handler runs.
+  std::string remote = remote_address(stream);
   stream.async_handshake(
-      side, [&stream, side, description = std::move(link_description), sink = std::move(sink),
-             done = std::move(done)](const asio::error_code& error) {
+      side, [&stream, side, description = std::move(link_description), remote = std::move(remote),
+             sink = std::move(sink), done = std::move(done)](const asio::error_code& error) {
         HandshakeOutcome outcome;
         if (!error) {
           outcome.accepted = true;
@@ -87,7 +89,7 @@ void async_handshake_and_report(TlsStream& stream, HandshakeSide side,
           outcome.refusal_reason = describe_tls_failure(stream.native_handle(), error, side);
           if (sink) {
             sink(LogSeverity::kWarning,
-                 description + " " + remote_address(stream) + " refused: " + outcome.refusal_reason);
+                 description + " " + remote + " refused: " + outcome.refusal_reason);
           }
         }
         if (done) done(outcome);

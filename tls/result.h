@@ -18,7 +18,12 @@ class [[nodiscard]] Result {
   Result(T value) : data_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
   Result(Error error) : data_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
   [[nodiscard]] bool ok() const { return std::holds_alternative<T>(data_); }
-  [[nodiscard]] const std::string& error() const { return std::get<Error>(data_).message; }
+  // "" when ok, so that a log or test message may name it unconditionally.
+  [[nodiscard]] const std::string& error() const {
+    static const std::string kNoError;
+    const auto* failure = std::get_if<Error>(&data_);
+    return failure != nullptr ? failure->message : kNoError;
+  }
   [[nodiscard]] T& value() & { return std::get<T>(data_); }
   [[nodiscard]] const T& value() const& { return std::get<T>(data_); }
   [[nodiscard]] T&& value() && { return std::get<T>(std::move(data_)); }
