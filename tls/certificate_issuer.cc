@@ -187,7 +187,8 @@ std::string ca_problem(X509* ca_certificate, EVP_PKEY* ca_key) {
     clear_openssl_errors();
     return "the CA certificate is not self-signed by the CA key";
   }
-  if (is_expired(ca_certificate)) return "the CA certificate expired " + not_after_text(ca_certificate);
+  if (is_expired(ca_certificate))
+    return "the CA certificate expired " + not_after_text(ca_certificate);
   return {};
 }
 

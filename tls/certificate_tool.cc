@@ -34,7 +34,7 @@ Result<PairState> pair_state(const std::filesystem::path& certificate,
     return Error{present.string() + " exists but " + missing.string() + " does not"};
   }
   return certificate_state.value() == FileState::kPresent ? PairState::kPresent
-                                                           : PairState::kAbsent;
+                                                          : PairState::kAbsent;
 }
 
 Result<KeyPair> read_pair(const std::filesystem::path& certificate,
@@ -81,7 +81,8 @@ Result<KeyPair> ensure_ca(const CertificateToolOptions& options, CertificateTool
   }
   const auto& dir = options.output_dir;
   auto state = pair_state(ca_certificate_path(dir), ca_key_path(dir));
-  if (!state.ok() && !options.force) return Error{state.error() + "; run with --force to replace it"};
+  if (!state.ok() && !options.force)
+    return Error{state.error() + "; run with --force to replace it"};
   if (state.ok() && state.value() == PairState::kPresent && !options.force) {
     auto loaded = existing_ca(dir);
     if (!loaded.ok()) return Error{loaded.error() + "; run with --force to replace the CA"};
@@ -99,8 +100,9 @@ Result<KeyPair> ensure_ca(const CertificateToolOptions& options, CertificateTool
       !written.ok()) {
     return Error{written.error()};
   }
-  report.lines.push_back("created " + ca_certificate_path(dir).string() + " and ca.key (valid until " +
-                         not_after_text(certificate.value().get()) + ")");
+  report.lines.push_back("created " + ca_certificate_path(dir).string() +
+                         " and ca.key (valid until " + not_after_text(certificate.value().get()) +
+                         ")");
   return KeyPair{std::move(certificate).value(), std::move(key).value()};
 }
 
@@ -109,7 +111,8 @@ Status ensure_node(const CertificateToolOptions& options, const KeyPair& ca,
   const auto certificate_path = node_certificate_path(options.output_dir, node);
   const auto key_path = node_key_path(options.output_dir, node);
   auto state = pair_state(certificate_path, key_path);
-  if (!state.ok() && !options.force) return Error{state.error() + "; run with --force to replace it"};
+  if (!state.ok() && !options.force)
+    return Error{state.error() + "; run with --force to replace it"};
   if (state.ok() && state.value() == PairState::kPresent && !options.force) {
     auto pair = read_pair(certificate_path, key_path);
     if (!pair.ok()) return Error{pair.error() + "; run with --force to replace it"};
@@ -126,8 +129,8 @@ Status ensure_node(const CertificateToolOptions& options, const KeyPair& ca,
   if (!key.ok()) return Error{key.error()};
   const ValidityWindow validity = options.expired ? ValidityWindow::already_expired()
                                                   : ValidityWindow::for_days(options.validity_days);
-  auto certificate = issue_node_certificate(ca.certificate.get(), ca.key.get(), key.value().get(),
-                                            node, validity);
+  auto certificate =
+      issue_node_certificate(ca.certificate.get(), ca.key.get(), key.value().get(), node, validity);
   if (!certificate.ok()) return Error{certificate.error()};
   if (Status written =
           write_pair(certificate_path, key_path, certificate.value().get(), key.value().get());

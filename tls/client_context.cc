@@ -127,8 +127,8 @@ Result<SharedContext> make_client_facing_context(const ClientTlsSettings& settin
     SSL_CTX_set_num_tickets(native, 0);
   }
 
-  if (Status loaded = load_certificate_and_key(native, settings.certificate_file,
-                                               settings.key_file, settings.key_file_password);
+  if (Status loaded = load_certificate_and_key(native, settings.certificate_file, settings.key_file,
+                                               settings.key_file_password);
       !loaded.ok()) {
     return Error{"tls-cert-file/tls-key-file: " + loaded.error()};
   }

@@ -19,15 +19,15 @@
 namespace tern::tls {
 
 struct ClientTlsSettings {
-  std::string certificate_file;     // tls-cert-file
-  std::string key_file;             // tls-key-file
-  std::string key_file_password;    // tls-key-file-pass
-  std::string ca_certificate_file;  // tls-ca-cert-file
-  std::string ca_certificate_dir;   // tls-ca-cert-dir
-  std::string auth_clients = "yes";  // tls-auth-clients: yes | no | optional
-  std::string protocols;             // tls-protocols; "" means "TLSv1.2 TLSv1.3", as in Redis
-  std::string ciphers;               // tls-ciphers: TLS 1.2 and older; "" keeps OpenSSL's
-  std::string ciphersuites;          // tls-ciphersuites: TLS 1.3; "" keeps OpenSSL's
+  std::string certificate_file;        // tls-cert-file
+  std::string key_file;                // tls-key-file
+  std::string key_file_password;       // tls-key-file-pass
+  std::string ca_certificate_file;     // tls-ca-cert-file
+  std::string ca_certificate_dir;      // tls-ca-cert-dir
+  std::string auth_clients = "yes";    // tls-auth-clients: yes | no | optional
+  std::string protocols;               // tls-protocols; "" means "TLSv1.2 TLSv1.3", as in Redis
+  std::string ciphers;                 // tls-ciphers: TLS 1.2 and older; "" keeps OpenSSL's
+  std::string ciphersuites;            // tls-ciphersuites: TLS 1.3; "" keeps OpenSSL's
   bool prefer_server_ciphers = false;  // tls-prefer-server-ciphers
   bool session_caching = true;         // tls-session-caching
   long session_cache_size = 20480;     // tls-session-cache-size

@@ -30,9 +30,9 @@ std::string describe_ssl_reason(const SSL* ssl, int reason, HandshakeSide side) 
     case SSL_R_CERTIFICATE_VERIFY_FAILED: {
       std::string recorded = recorded_verify_refusal(ssl);
       if (!recorded.empty()) return recorded;
-      return describe_verify_error(ssl != nullptr ? static_cast<int>(SSL_get_verify_result(ssl))
-                                                  : X509_V_ERR_UNSPECIFIED,
-                                   nullptr);
+      return describe_verify_error(
+          ssl != nullptr ? static_cast<int>(SSL_get_verify_result(ssl)) : X509_V_ERR_UNSPECIFIED,
+          nullptr);
     }
     default:
       break;
@@ -74,9 +74,8 @@ std::string describe_tls_failure(const SSL* ssl, const asio::error_code& error,
   return "TLS handshake failed: " + error.message();
 }
 
-void async_handshake_and_report(TlsStream& stream, HandshakeSide side,
-                                std::string link_description, LogSink sink,
-                                std::function<void(const HandshakeOutcome&)> done) {
+void async_handshake_and_report(TlsStream& stream, HandshakeSide side, std::string link_description,
+                                LogSink sink, std::function<void(const HandshakeOutcome&)> done) {
   // Taken now: a refused peer often hangs up before the handshake handler runs.
   std::string remote = remote_address(stream);
   stream.async_handshake(

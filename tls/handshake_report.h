@@ -11,7 +11,6 @@
 // as an alert from the peer. Pass that read error to describe_tls_failure too.
 #include <asio.hpp>
 #include <asio/ssl.hpp>
-
 #include <functional>
 #include <string>
 
@@ -34,8 +33,7 @@ struct HandshakeOutcome {
 // <reason>" to `sink` as a warning, then calls `done`. The caller keeps `stream` (and the context
 // it was made from) alive until `done` runs, and bounds the handshake with its own timer: a peer
 // that connects and sends nothing would otherwise hold the handshake open.
-void async_handshake_and_report(TlsStream& stream, HandshakeSide side,
-                                std::string link_description, LogSink sink,
-                                std::function<void(const HandshakeOutcome&)> done);
+void async_handshake_and_report(TlsStream& stream, HandshakeSide side, std::string link_description,
+                                LogSink sink, std::function<void(const HandshakeOutcome&)> done);
 
 }  // namespace tern::tls

@@ -3,7 +3,6 @@
 // only, both sides present a certificate from the deployment CA, and each side checks that the
 // other's certificate names the node it expects (peer_identity.h). See tls/README.md.
 #include <asio/ssl.hpp>
-
 #include <cstdint>
 #include <memory>
 #include <string>

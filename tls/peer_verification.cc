@@ -59,8 +59,7 @@ std::string describe_verify_error(int verify_error, X509* certificate) {
     case X509_V_ERR_CERT_SIGNATURE_FAILURE:
       return prefix + "not signed by the deployment CA (issuer " + issuer_text(certificate) + ")";
     case X509_V_ERR_CERT_HAS_EXPIRED:
-      return prefix + "expired (notAfter " +
-             not_after_text(certificate) + ")";
+      return prefix + "expired (notAfter " + not_after_text(certificate) + ")";
     case X509_V_ERR_CERT_NOT_YET_VALID:
       return prefix + "not yet valid (notBefore " +
              time_text(certificate ? X509_get0_notBefore(certificate) : nullptr) + ")";
@@ -99,8 +98,8 @@ void require_peer_certificate(asio::ssl::context& context,
         SSL* ssl = connection_of(store);
         if (!preverified) {
           // OpenSSL stops at the first failure we return false for, so this is the reason.
-          record_verify_refusal(ssl, describe_verify_error(X509_STORE_CTX_get_error(store),
-                                                           certificate));
+          record_verify_refusal(
+              ssl, describe_verify_error(X509_STORE_CTX_get_error(store), certificate));
           return false;
         }
         if (X509_STORE_CTX_get_error_depth(store) != kLeafDepth) return true;

@@ -6,9 +6,9 @@
 // leaf and turns the first failure into a sentence. That sentence is stored on the SSL object, not
 // logged here: the handshake code (handshake_report.h) logs one line per refused connection,
 // with the remote address, and a refusal found during verification is only part of it.
-#include <asio/ssl.hpp>
 #include <openssl/ssl.h>
 
+#include <asio/ssl.hpp>
 #include <string>
 #include <vector>
 

@@ -75,7 +75,8 @@ template <typename Writer>
 Result<std::string> to_pem(Writer write) {
   clear_openssl_errors();
   BioHandle memory{BIO_new(BIO_s_mem())};
-  if (!memory || write(memory.get()) != 1) return Error{"cannot encode PEM: " + take_openssl_errors()};
+  if (!memory || write(memory.get()) != 1)
+    return Error{"cannot encode PEM: " + take_openssl_errors()};
   char* data = nullptr;
   const long size = BIO_get_mem_data(memory.get(), &data);
   return std::string(data, static_cast<std::size_t>(size > 0 ? size : 0));

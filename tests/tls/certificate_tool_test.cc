@@ -149,8 +149,8 @@ TEST_CASE("tern-certs reports a directory it cannot create") {
   std::ofstream(dir.path() / "file") << "not a directory";
   auto refused = run_certificate_tool(tool_options(dir.path() / "file" / "certs", {}));
   REQUIRE_FALSE(refused.ok());
-  CHECK(refused.error().find("cannot create directory " + (dir.path() / "file" / "certs").string()) ==
-        0);
+  CHECK(refused.error().find("cannot create directory " +
+                             (dir.path() / "file" / "certs").string()) == 0);
 }
 
 TEST_CASE("tern-certs binary: --help, a run, a re-run that overwrites nothing, openssl verify") {
@@ -178,10 +178,11 @@ TEST_CASE("tern-certs binary: --help, a run, a re-run that overwrites nothing, o
   auto verified = run_command("openssl verify -CAfile " + out + "/ca.crt " + out +
                               "/node-1.east.crt " + out + "/node-1.west.crt");
   CHECK_MESSAGE(verified.status == 0, verified.output);
-  auto expired = run_command(binary + " --ca-dir " + out + " --dir " + out + "/expired --expired east/node-2");
+  auto expired =
+      run_command(binary + " --ca-dir " + out + " --dir " + out + "/expired --expired east/node-2");
   REQUIRE_MESSAGE(expired.status == 0, expired.output);
-  auto refused = run_command("openssl verify -CAfile " + out + "/ca.crt " + out +
-                             "/expired/node-2.east.crt");
+  auto refused =
+      run_command("openssl verify -CAfile " + out + "/ca.crt " + out + "/expired/node-2.east.crt");
   CHECK(refused.status != 0);
   CHECK(refused.output.find("certificate has expired") != std::string::npos);
 }

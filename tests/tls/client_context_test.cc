@@ -114,9 +114,9 @@ TEST_CASE("client TLS: bad settings are refused with the directive named") {
 
   settings = settings_for(deployment, "no");
   settings.key_file = (deployment.root.path() / "absent.key").string();
-  CHECK(make_client_facing_context(settings).error() ==
-        "tls-cert-file/tls-key-file: cannot read " + settings.key_file +
-            ": No such file or directory");
+  CHECK(make_client_facing_context(settings).error() == "tls-cert-file/tls-key-file: cannot read " +
+                                                            settings.key_file +
+                                                            ": No such file or directory");
 }
 
 }  // namespace

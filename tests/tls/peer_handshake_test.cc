@@ -18,7 +18,8 @@ struct PeerLink {
     loopback.serve([server] { return server; });
   }
 
-  std::shared_ptr<ClientSession> dial_as(const std::filesystem::path& dir, const PeerIdentity& node) {
+  std::shared_ptr<ClientSession> dial_as(const std::filesystem::path& dir,
+                                         const PeerIdentity& node) {
     return loopback.connect(
         deployment.peer_context(PeerRole::kConnecting, dir, node, {east("node-1")}));
   }
@@ -58,10 +59,8 @@ TEST_CASE("peer link: a certificate signed by another CA is refused, reason logg
   auto server = link.server_verdict();
   CHECK_FALSE(server->handshake->accepted);
   INFO(link.loopback.all_log_lines());
-  CHECK(link.loopback.logged(
-      "inbound peer link 127.0.0.1:"));
-  CHECK(link.loopback.logged(
-      "refused: peer certificate refused: not signed by the deployment CA"));
+  CHECK(link.loopback.logged("inbound peer link 127.0.0.1:"));
+  CHECK(link.loopback.logged("refused: peer certificate refused: not signed by the deployment CA"));
 }
 
 TEST_CASE("peer link: an expired certificate is refused, reason logged") {
@@ -96,11 +95,11 @@ TEST_CASE("peer link: the dialling side refuses a server that names another node
   Deployment deployment;
   Loopback loopback;
   // node-3 answers where node-2 expects node-1.
-  SharedContext server =
-      deployment.peer_context(PeerRole::kAccepting, deployment.good, east("node-3"), {east("node-2")});
+  SharedContext server = deployment.peer_context(PeerRole::kAccepting, deployment.good,
+                                                 east("node-3"), {east("node-2")});
   loopback.serve([server] { return server; });
-  auto client = loopback.connect(
-      deployment.peer_context(PeerRole::kConnecting, deployment.good, east("node-2"), {east("node-1")}));
+  auto client = loopback.connect(deployment.peer_context(PeerRole::kConnecting, deployment.good,
+                                                         east("node-2"), {east("node-1")}));
   loopback.run_until([&] { return client->handshake.has_value(); });
   CHECK_FALSE(client->handshake->accepted);
   INFO(loopback.all_log_lines());

@@ -106,7 +106,8 @@ TEST_CASE("reload: a missing file is named in the error") {
   std::filesystem::remove(ca_certificate_path(server.deployment.good));
   Status reloaded = server.holder->reload();
   CHECK_FALSE(reloaded.ok());
-  CHECK(reloaded.error().find("cannot read " + ca_certificate_path(server.deployment.good).string() +
+  CHECK(reloaded.error().find("cannot read " +
+                              ca_certificate_path(server.deployment.good).string() +
                               ": No such file or directory") != std::string::npos);
 }
 

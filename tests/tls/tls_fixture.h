@@ -98,8 +98,7 @@ struct Deployment {
 
 // A client context outside tern's rules, for playing a misbehaving or ordinary client: it trusts
 // the deployment CA, verifies the server's chain, and presents a certificate only if given one.
-inline SharedContext plain_client_context(const std::filesystem::path& ca_file,
-                                          int highest_version,
+inline SharedContext plain_client_context(const std::filesystem::path& ca_file, int highest_version,
                                           const std::optional<PeerTlsFiles>& certificate) {
   auto context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
   SSL_CTX* native = context->native_handle();
@@ -181,25 +180,24 @@ struct ClientSession : std::enable_shared_from_this<ClientSession> {
     read_failure.reset();
     outgoing = std::move(message);
     incoming.assign(outgoing.size(), '\0');
-    asio::async_write(
-        stream, asio::buffer(outgoing),
-        [self = shared_from_this()](const asio::error_code& error, std::size_t) {
-          if (error) {
-            self->read_failure = describe_tls_failure(self->stream.native_handle(), error,
-                                                      asio::ssl::stream_base::client);
-            return;
-          }
-          asio::async_read(self->stream, asio::buffer(self->incoming),
-                           [self](const asio::error_code& read_error, std::size_t) {
-                             if (read_error) {
-                               self->read_failure = describe_tls_failure(
-                                   self->stream.native_handle(), read_error,
-                                   asio::ssl::stream_base::client);
-                             } else {
-                               self->reply = self->incoming;
-                             }
-                           });
-        });
+    asio::async_write(stream, asio::buffer(outgoing),
+                      [self = shared_from_this()](const asio::error_code& error, std::size_t) {
+                        if (error) {
+                          self->read_failure = describe_tls_failure(
+                              self->stream.native_handle(), error, asio::ssl::stream_base::client);
+                          return;
+                        }
+                        asio::async_read(self->stream, asio::buffer(self->incoming),
+                                         [self](const asio::error_code& read_error, std::size_t) {
+                                           if (read_error) {
+                                             self->read_failure = describe_tls_failure(
+                                                 self->stream.native_handle(), read_error,
+                                                 asio::ssl::stream_base::client);
+                                           } else {
+                                             self->reply = self->incoming;
+                                           }
+                                         });
+                      });
   }
 
   [[nodiscard]] bool exchanged() const { return reply.has_value() || read_failure.has_value(); }
@@ -233,20 +231,21 @@ struct PlaintextClient : std::enable_shared_from_this<PlaintextClient> {
         self->finished = true;
         return;
       }
-      asio::async_write(self->socket, asio::buffer(self->request),
-                        [self](const asio::error_code&, std::size_t) { self->read_until_closed(); });
+      asio::async_write(
+          self->socket, asio::buffer(self->request),
+          [self](const asio::error_code&, std::size_t) { self->read_until_closed(); });
     });
   }
 
   void read_until_closed() {
-    socket.async_read_some(asio::buffer(buffer), [self = shared_from_this()](
-                                                     const asio::error_code& error, std::size_t) {
-      if (error) {
-        self->finished = true;
-        return;
-      }
-      self->read_until_closed();
-    });
+    socket.async_read_some(asio::buffer(buffer),
+                           [self = shared_from_this()](const asio::error_code& error, std::size_t) {
+                             if (error) {
+                               self->finished = true;
+                               return;
+                             }
+                             self->read_until_closed();
+                           });
   }
 
   asio::ip::tcp::socket socket;
