@@ -1,6 +1,7 @@
 // tern-certs: makes the certificates of a local tern deployment (see certificate_tool.h).
 #include <charconv>
 #include <cstdio>
+#include <exception>
 #include <iostream>
 #include <string>
 #include <string_view>
@@ -40,9 +41,7 @@ int usage_error(const std::string& message) {
   return 2;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   tern::tls::CertificateToolOptions options;
   const std::vector<std::string_view> arguments(argv + 1, argv + argc);
   for (std::size_t i = 0; i < arguments.size(); ++i) {
@@ -86,4 +85,16 @@ int main(int argc, char** argv) {
   }
   for (const auto& line : report.value().lines) std::cout << line << "\n";
   return 0;
+}
+
+}  // namespace
+
+// Failures are values inside the tool; only running out of memory can throw.
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& failure) {
+    std::cerr << "tern-certs: " << failure.what() << "\n";
+    return 1;
+  }
 }

@@ -78,11 +78,15 @@ std::string recorded_verify_refusal(const SSL* ssl) {
 
 void record_verify_refusal(SSL* ssl, std::string reason) {
   if (ssl == nullptr) return;
-  auto fresh = std::make_unique<std::string>(std::move(reason));
   auto* old = static_cast<std::string*>(SSL_get_ex_data(ssl, refusal_slot()));
+  if (old != nullptr) {
+    *old = std::move(reason);
+    return;
+  }
+  // From here on the SSL object owns the string; free_reason deletes it with the connection.
+  auto fresh = std::make_unique<std::string>(std::move(reason));
   if (SSL_set_ex_data(ssl, refusal_slot(), fresh.get()) == 1) {
-    fresh.release();
-    delete old;
+    static_cast<void>(fresh.release());
   }
 }
 
