@@ -55,7 +55,7 @@ inline CertificateToolOptions tool_options(const std::filesystem::path& output_d
   return options;
 }
 
-inline CertificateToolReport make_certificates(CertificateToolOptions options) {
+inline CertificateToolReport make_certificates(const CertificateToolOptions& options) {
   auto report = run_certificate_tool(options);
   REQUIRE_MESSAGE(report.ok(), report.error());
   return std::move(report).value();
