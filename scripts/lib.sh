@@ -7,7 +7,7 @@ TERN_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # Everything a build, a test or a benchmark of tern needs, as Debian packages.
 TERN_PACKAGES=(
   build-essential cmake ninja-build pkg-config binutils
-  libasio-dev libssl-dev libprotobuf-dev protobuf-compiler liblz4-dev doctest-dev
+  libasio-dev libssl-dev openssl libprotobuf-dev protobuf-compiler liblz4-dev doctest-dev
   clang-14 libclang-rt-14-dev
   redis-tools redis-server python3-redis python3-pytest
 )
