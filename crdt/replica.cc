@@ -98,6 +98,10 @@ bool Replica::expire_if_due(std::uint32_t db, const std::string& key, std::uint6
 }
 
 const KeyState* Replica::prepare_write(std::uint32_t db, const std::string& key, std::uint64_t now_unix_ms) {
+  // One lookup when nothing is due (the common case); expire_if_due looks again only then.
+  const KeyState* state = keyspace_.find(db, key);
+  if (state == nullptr) return nullptr;
+  if (!state->expired_at(now_unix_ms)) return state->type() == ValueType::kNone ? nullptr : state;
   expire_if_due(db, key, now_unix_ms);
   return lookup(db, key, now_unix_ms);
 }
@@ -105,9 +109,12 @@ const KeyState* Replica::prepare_write(std::uint32_t db, const std::string& key,
 Result<const KeyState*> Replica::prepare_typed_write(std::uint32_t db, const std::string& key,
                                                      ValueType type, std::uint64_t now_unix_ms) {
   const KeyState* state = keyspace_.find(db, key);
-  if (state != nullptr && !state->expired_at(now_unix_ms)) {
+  if (state == nullptr) return static_cast<const KeyState*>(nullptr);
+  if (!state->expired_at(now_unix_ms)) {
     const ValueType current = state->type();
-    if (current != ValueType::kNone && current != type) return Errc::kWrongType;
+    if (current == ValueType::kNone) return static_cast<const KeyState*>(nullptr);
+    if (current != type) return Errc::kWrongType;
+    return state;
   }
   return prepare_write(db, key, now_unix_ms);
 }
