@@ -219,7 +219,11 @@ class KeyTable {
       const std::uint64_t word = slots_[i];
       if (word == kEmpty) return;
       if ((word & kMetaMask) == meta && word != kTombstone) {
-        __builtin_prefetch(reinterpret_cast<const char*>(word & kPointerMask));
+        // The block's start (the value) and the end of its key bytes: a block spans two
+        // cache lines when malloc placed it across a boundary.
+        const char* block = reinterpret_cast<const char*>(word & kPointerMask);
+        __builtin_prefetch(block);
+        __builtin_prefetch(block + sizeof(Value) + sizeof(std::uint32_t) + key.size());
         return;
       }
     }
