@@ -111,6 +111,7 @@ PeerFrameDecoder::Step PeerFrameDecoder::fail(Status status, std::string text,
                                               std::size_t consumed) {
   status_ = status;
   error_ = std::move(text);
+  header_filled_ = 0;
   payload_.clear();
   payload_.shrink_to_fit();
   message_.clear();
@@ -154,17 +155,22 @@ PeerFrameDecoder::Step PeerFrameDecoder::decode(std::span<const std::byte> input
     status_ = Status::kPending;
   }
   std::size_t used = 0;
-  if (header_filled_ < kFrameHeaderBytes) {
-    const std::size_t take = std::min(kFrameHeaderBytes - header_filled_, input.size());
-    std::memcpy(header_.data() + header_filled_, input.data(), take);
-    header_filled_ += take;
-    used += take;
-    // The magic is checked as soon as its bytes are in, so a stranger is refused at once.
-    if (header_filled_ >= 1 && header_[0] != std::byte{kFrameMagic0}) {
+  if (header_filled_ == 0 && !input.empty()) {
+    // The first byte is checked alone, so a stranger is refused at once.
+    header_[0] = input[0];
+    header_filled_ = 1;
+    used = 1;
+    if (header_[0] != std::byte{kFrameMagic0}) {
       return fail(Status::kBadMagic,
                   "not a tern peer frame: first byte " + hex_byte(header_[0]) + ", expected 0xe7",
                   used);
     }
+  }
+  if (header_filled_ < kFrameHeaderBytes) {
+    const std::size_t take = std::min(kFrameHeaderBytes - header_filled_, input.size() - used);
+    if (take > 0) std::memcpy(header_.data() + header_filled_, input.data() + used, take);
+    header_filled_ += take;
+    used += take;
     if (header_filled_ < kFrameHeaderBytes) return {Status::kPending, used};
     switch (check_header()) {
       case Status::kPending:
@@ -210,7 +216,7 @@ PeerFrameDecoder::Step PeerFrameDecoder::decode(std::span<const std::byte> input
     return {finish_frame(rest.first(missing)), used + missing};
   }
   const std::size_t take = std::min(missing, rest.size());
-  payload_.append(reinterpret_cast<const char*>(rest.data()), take);
+  if (take > 0) payload_.append(reinterpret_cast<const char*>(rest.data()), take);
   used += take;
   if (payload_.size() < payload_length_) return {Status::kPending, used};
   const std::string payload = std::move(payload_);
@@ -223,7 +229,8 @@ PeerFrameDecoder::Status PeerFrameDecoder::finish_frame(std::span<const std::byt
   header_filled_ = 0;
   const auto* source = reinterpret_cast<const char*>(payload.data());
   if (!compressed_) {
-    message_.assign(source, payload.size());
+    message_.clear();
+    if (!payload.empty()) message_.assign(source, payload.size());
     status_ = Status::kFrame;
     return status_;
   }
@@ -232,11 +239,15 @@ PeerFrameDecoder::Status PeerFrameDecoder::finish_frame(std::span<const std::byt
   const int decoded = LZ4_decompress_safe(source, message_.data(), static_cast<int>(payload.size()),
                                           static_cast<int>(message_length_));
   if (decoded < 0 || static_cast<std::size_t>(decoded) != message_length_) {
-    const std::string what = decoded < 0 ? std::string("is not a valid LZ4 block")
-                                         : "decodes to " + std::to_string(decoded) + " bytes";
-    fail(Status::kBadCompression, "peer frame's lz4 payload of " +
-                                      std::to_string(payload.size()) + " bytes " + what +
-                                      ", header says " + std::to_string(message_length_),
+    // A negative result covers both garbage and a block that would overrun the claimed size.
+    const std::string prefix =
+        "peer frame's lz4 payload of " + std::to_string(payload.size()) + " bytes ";
+    const std::string claimed = std::to_string(message_length_);
+    fail(Status::kBadCompression,
+         decoded < 0 ? prefix + "is not an LZ4 block that fits the " + claimed +
+                           " bytes the header says"
+                     : prefix + "decodes to " + std::to_string(decoded) + " bytes, the header says " +
+                           claimed,
          0);
     return status_;
   }
