@@ -52,18 +52,17 @@ WireResult<std::string> encode_frame_bytes(std::string_view message_bytes,
                                            const FrameOptions& options) {
   const std::size_t size = message_bytes.size();
   if (size > options.max_message_bytes || size > kMaxLength32) {
-    return WireError{WireErrc::kTooLarge, "a peer message of " + std::to_string(size) +
-                                              " bytes is above the frame limit of " +
-                                              std::to_string(std::min(options.max_message_bytes,
-                                                                      kMaxLength32)) +
-                                              " bytes"};
+    return WireError{
+        WireErrc::kTooLarge,
+        "a peer message of " + std::to_string(size) + " bytes is above the frame limit of " +
+            std::to_string(std::min(options.max_message_bytes, kMaxLength32)) + " bytes"};
   }
   if (size >= options.compress_from_bytes && size > 0 && size <= kMaxLz4Bytes) {
     const int bound = LZ4_compressBound(static_cast<int>(size));
     std::string frame(kFrameHeaderBytes + static_cast<std::size_t>(bound), '\0');
-    const int compressed = LZ4_compress_fast(message_bytes.data(), frame.data() + kFrameHeaderBytes,
-                                             static_cast<int>(size), bound,
-                                             std::max(1, options.lz4_acceleration));
+    const int compressed =
+        LZ4_compress_fast(message_bytes.data(), frame.data() + kFrameHeaderBytes,
+                          static_cast<int>(size), bound, std::max(1, options.lz4_acceleration));
     // Only worth it when it shrinks; 0 (failure) cannot happen with a compressBound buffer, but
     // the uncompressed frame below is a correct answer either way.
     if (compressed > 0 && static_cast<std::size_t>(compressed) < size) {
@@ -85,8 +84,7 @@ WireResult<std::string> encode_frame(const wire::PeerMessage& message,
   if (size > options.max_message_bytes || size > static_cast<std::size_t>(INT32_MAX)) {
     return WireError{WireErrc::kTooLarge, "a peer message of " + std::to_string(size) +
                                               " bytes is above the frame limit of " +
-                                              std::to_string(options.max_message_bytes) +
-                                              " bytes"};
+                                              std::to_string(options.max_message_bytes) + " bytes"};
   }
   std::string bytes;
   if (!message.SerializeToString(&bytes)) {
@@ -221,8 +219,7 @@ PeerFrameDecoder::Step PeerFrameDecoder::decode(std::span<const std::byte> input
   if (payload_.size() < payload_length_) return {Status::kPending, used};
   const std::string payload = std::move(payload_);
   payload_.clear();
-  return {finish_frame(std::as_bytes(std::span<const char>(payload.data(), payload.size()))),
-          used};
+  return {finish_frame(std::as_bytes(std::span<const char>(payload.data(), payload.size()))), used};
 }
 
 PeerFrameDecoder::Status PeerFrameDecoder::finish_frame(std::span<const std::byte> payload) {
@@ -244,10 +241,10 @@ PeerFrameDecoder::Status PeerFrameDecoder::finish_frame(std::span<const std::byt
         "peer frame's lz4 payload of " + std::to_string(payload.size()) + " bytes ";
     const std::string claimed = std::to_string(message_length_);
     fail(Status::kBadCompression,
-         decoded < 0 ? prefix + "is not an LZ4 block that fits the " + claimed +
-                           " bytes the header says"
-                     : prefix + "decodes to " + std::to_string(decoded) + " bytes, the header says " +
-                           claimed,
+         decoded < 0
+             ? prefix + "is not an LZ4 block that fits the " + claimed + " bytes the header says"
+             : prefix + "decodes to " + std::to_string(decoded) + " bytes, the header says " +
+                   claimed,
          0);
     return status_;
   }
@@ -258,12 +255,12 @@ PeerFrameDecoder::Status PeerFrameDecoder::finish_frame(std::span<const std::byt
 bool PeerFrameDecoder::finish() {
   if (failed()) return false;
   if (header_filled_ == 0) return true;
-  const std::string text =
-      header_filled_ < kFrameHeaderBytes
-          ? "the peer stream ended " + std::to_string(header_filled_) +
-                " bytes into a frame header of " + std::to_string(kFrameHeaderBytes)
-          : "the peer stream ended " + std::to_string(payload_.size()) + " bytes into a payload of " +
-                std::to_string(payload_length_);
+  const std::string text = header_filled_ < kFrameHeaderBytes
+                               ? "the peer stream ended " + std::to_string(header_filled_) +
+                                     " bytes into a frame header of " +
+                                     std::to_string(kFrameHeaderBytes)
+                               : "the peer stream ended " + std::to_string(payload_.size()) +
+                                     " bytes into a payload of " + std::to_string(payload_length_);
   fail(Status::kTruncated, text, 0);
   return false;
 }
@@ -271,15 +268,24 @@ bool PeerFrameDecoder::finish() {
 std::string_view frame_status_name(PeerFrameDecoder::Status status) {
   using Status = PeerFrameDecoder::Status;
   switch (status) {
-    case Status::kPending: return "pending";
-    case Status::kFrame: return "frame";
-    case Status::kBadMagic: return "bad magic";
-    case Status::kBadVersion: return "bad version";
-    case Status::kBadFlags: return "bad flags";
-    case Status::kBadLength: return "bad length";
-    case Status::kTooLarge: return "too large";
-    case Status::kBadCompression: return "bad compression";
-    case Status::kTruncated: return "truncated";
+    case Status::kPending:
+      return "pending";
+    case Status::kFrame:
+      return "frame";
+    case Status::kBadMagic:
+      return "bad magic";
+    case Status::kBadVersion:
+      return "bad version";
+    case Status::kBadFlags:
+      return "bad flags";
+    case Status::kBadLength:
+      return "bad length";
+    case Status::kTooLarge:
+      return "too large";
+    case Status::kBadCompression:
+      return "bad compression";
+    case Status::kTruncated:
+      return "truncated";
   }
   return "unknown";
 }

@@ -30,9 +30,12 @@ void encode_entry_id(election::EntryId id, wire::EntryId* out) {
 
 wire::EntryKind encode_entry_kind(election::EntryKind kind) {
   switch (kind) {
-    case election::EntryKind::kApplication: return wire::ENTRY_KIND_APPLICATION;
-    case election::EntryKind::kLeaderNoOp: return wire::ENTRY_KIND_LEADER_NO_OP;
-    case election::EntryKind::kMembershipChange: return wire::ENTRY_KIND_MEMBERSHIP_CHANGE;
+    case election::EntryKind::kApplication:
+      return wire::ENTRY_KIND_APPLICATION;
+    case election::EntryKind::kLeaderNoOp:
+      return wire::ENTRY_KIND_LEADER_NO_OP;
+    case election::EntryKind::kMembershipChange:
+      return wire::ENTRY_KIND_MEMBERSHIP_CHANGE;
   }
   return wire::ENTRY_KIND_APPLICATION;  // unreachable: the switch names every kind
 }
@@ -103,15 +106,15 @@ struct Checker {
 
   [[nodiscard]] std::optional<WireError> term(std::string_view field, std::uint64_t value) const {
     if (value <= limits.max_term) return std::nullopt;
-    return error(WireErrc::kOutOfRange,
-                 std::string(field) + " " + std::to_string(value) + " is above the highest term " +
-                     std::to_string(limits.max_term));
+    return error(WireErrc::kOutOfRange, std::string(field) + " " + std::to_string(value) +
+                                            " is above the highest term " +
+                                            std::to_string(limits.max_term));
   }
   [[nodiscard]] std::optional<WireError> index(std::string_view field, std::uint64_t value) const {
     if (value <= limits.max_index) return std::nullopt;
-    return error(WireErrc::kOutOfRange,
-                 std::string(field) + " " + std::to_string(value) +
-                     " is above the highest index " + std::to_string(limits.max_index));
+    return error(WireErrc::kOutOfRange, std::string(field) + " " + std::to_string(value) +
+                                            " is above the highest index " +
+                                            std::to_string(limits.max_index));
   }
   [[nodiscard]] WireResult<election::EntryId> entry_id(std::string_view field,
                                                        const wire::EntryId& in) const {
@@ -123,9 +126,12 @@ struct Checker {
 
 WireResult<election::EntryKind> decode_entry_kind(int kind, std::size_t position) {
   switch (kind) {
-    case wire::ENTRY_KIND_APPLICATION: return election::EntryKind::kApplication;
-    case wire::ENTRY_KIND_LEADER_NO_OP: return election::EntryKind::kLeaderNoOp;
-    case wire::ENTRY_KIND_MEMBERSHIP_CHANGE: return election::EntryKind::kMembershipChange;
+    case wire::ENTRY_KIND_APPLICATION:
+      return election::EntryKind::kApplication;
+    case wire::ENTRY_KIND_LEADER_NO_OP:
+      return election::EntryKind::kLeaderNoOp;
+    case wire::ENTRY_KIND_MEMBERSHIP_CHANGE:
+      return election::EntryKind::kMembershipChange;
     default:
       return error(WireErrc::kUnknownKind, "append_entries.entries[" + std::to_string(position) +
                                                "].kind " + std::to_string(kind) +
@@ -135,8 +141,8 @@ WireResult<election::EntryKind> decode_entry_kind(int kind, std::size_t position
 
 WireResult<election::Membership> decode_membership(const wire::Membership& in,
                                                    const PeerCodecLimits& limits) {
-  const auto members = static_cast<std::size_t>(in.voters_size()) +
-                       static_cast<std::size_t>(in.learners_size());
+  const auto members =
+      static_cast<std::size_t>(in.voters_size()) + static_cast<std::size_t>(in.learners_size());
   if (members > limits.max_members) {
     return error(WireErrc::kTooLarge, "snapshot membership lists " + std::to_string(members) +
                                           " nodes, above the limit of " +
@@ -181,10 +187,9 @@ WireResult<election::MessageBody> decode_append_entries(const wire::AppendEntrie
   out.prev = prev.value();
   out.leader_commit = election::LogIndex{in.leader_commit()};
   if (prev.value().term > check.message_term) {
-    return error(WireErrc::kMalformed, "append_entries.prev.term " +
-                                           std::to_string(prev.value().term.value) +
-                                           " is above the message's term " +
-                                           std::to_string(check.message_term.value));
+    return error(WireErrc::kMalformed,
+                 "append_entries.prev.term " + std::to_string(prev.value().term.value) +
+                     " is above the message's term " + std::to_string(check.message_term.value));
   }
   out.entries.reserve(count);
   election::Term last_term = prev.value().term;
@@ -204,10 +209,10 @@ WireResult<election::MessageBody> decode_append_entries(const wire::AppendEntrie
     if (auto refused = check.index(field + ".index", entry.index())) return *refused;
     const election::Term term{entry.term()};
     if (term < last_term || term > check.message_term) {
-      return error(WireErrc::kMalformed,
-                   field + ".term " + std::to_string(entry.term()) +
-                       " is outside [previous entry's term " + std::to_string(last_term.value) +
-                       ", message term " + std::to_string(check.message_term.value) + "]");
+      return error(WireErrc::kMalformed, field + ".term " + std::to_string(entry.term()) +
+                                             " is outside [previous entry's term " +
+                                             std::to_string(last_term.value) + ", message term " +
+                                             std::to_string(check.message_term.value) + "]");
     }
     last_term = term;
     auto kind = decode_entry_kind(entry.kind(), i);
@@ -225,10 +230,9 @@ WireResult<election::MessageBody> decode_append_response(const wire::AppendRespo
   if (auto refused = check.term("append_response.hint_term", in.hint_term())) return *refused;
   // The hint is the follower's last entry at or before the rejected index (messages.h).
   if (!in.accepted() && in.hint_index() > in.index()) {
-    return error(WireErrc::kMalformed, "append_response.hint_index " +
-                                           std::to_string(in.hint_index()) +
-                                           " is after the rejected index " +
-                                           std::to_string(in.index()));
+    return error(WireErrc::kMalformed,
+                 "append_response.hint_index " + std::to_string(in.hint_index()) +
+                     " is after the rejected index " + std::to_string(in.index()));
   }
   return election::MessageBody{election::AppendResponse{
       in.accepted(), election::LogIndex{in.index()}, election::LogIndex{in.hint_index()},
@@ -371,7 +375,8 @@ std::optional<WireError> count_repeated(pb::io::CodedInputStream& in, const pb::
           if (auto refused = count(1)) return refused;
         }
         const auto outer = in.PushLimit(static_cast<int>(length));
-        if (auto refused = count_repeated(in, *field->message_type(), depth + 1, limits, elements)) {
+        if (auto refused =
+                count_repeated(in, *field->message_type(), depth + 1, limits, elements)) {
           return refused;
         }
         in.PopLimit(outer);
@@ -427,9 +432,9 @@ WireResult<election::Message> decode_raft_message(const wire::RaftMessage& in,
 WireResult<election::Message> from_peer_message(const wire::PeerMessage& in,
                                                 const PeerCodecLimits& limits) {
   if (!in.has_raft()) {
-    return error(WireErrc::kUnknownKind,
-                 "peer message is not a raft message (body case " +
-                     std::to_string(static_cast<int>(in.body_case())) + ")");
+    return error(WireErrc::kUnknownKind, "peer message is not a raft message (body case " +
+                                             std::to_string(static_cast<int>(in.body_case())) +
+                                             ")");
   }
   return decode_raft_message(in.raft(), limits);
 }
@@ -467,22 +472,19 @@ WireResult<Accepted> check_forwarded_write(const wire::ForwardedWrite& write,
   return Accepted{};
 }
 
-WireResult<Accepted> check_ship_batch(const wire::ShipBatch& batch,
-                                      const PeerCodecLimits& limits) {
+WireResult<Accepted> check_ship_batch(const wire::ShipBatch& batch, const PeerCodecLimits& limits) {
   if (auto refused = region_in_range("ship_batch.origin_region", batch.origin_region())) {
     return *refused;
   }
   if (batch.first_origin_index() > batch.last_origin_index()) {
-    return error(WireErrc::kMalformed, "ship_batch.first_origin_index " +
-                                           std::to_string(batch.first_origin_index()) +
-                                           " is after last_origin_index " +
-                                           std::to_string(batch.last_origin_index()));
+    return error(WireErrc::kMalformed,
+                 "ship_batch.first_origin_index " + std::to_string(batch.first_origin_index()) +
+                     " is after last_origin_index " + std::to_string(batch.last_origin_index()));
   }
   if (batch.last_origin_index() > limits.max_index) {
-    return error(WireErrc::kOutOfRange, "ship_batch.last_origin_index " +
-                                            std::to_string(batch.last_origin_index()) +
-                                            " is above the highest index " +
-                                            std::to_string(limits.max_index));
+    return error(WireErrc::kOutOfRange,
+                 "ship_batch.last_origin_index " + std::to_string(batch.last_origin_index()) +
+                     " is above the highest index " + std::to_string(limits.max_index));
   }
   if (batch.op_batch().empty()) {
     return error(WireErrc::kMissingField, "ship_batch has no op_batch");

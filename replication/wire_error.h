@@ -22,12 +22,18 @@ enum class WireErrc : std::uint8_t {
 
 constexpr std::string_view wire_errc_name(WireErrc code) {
   switch (code) {
-    case WireErrc::kMalformed: return "malformed";
-    case WireErrc::kUnknownKind: return "unknown kind";
-    case WireErrc::kMissingField: return "missing field";
-    case WireErrc::kOutOfRange: return "out of range";
-    case WireErrc::kTooLarge: return "too large";
-    case WireErrc::kUnsupportedVersion: return "unsupported version";
+    case WireErrc::kMalformed:
+      return "malformed";
+    case WireErrc::kUnknownKind:
+      return "unknown kind";
+    case WireErrc::kMissingField:
+      return "missing field";
+    case WireErrc::kOutOfRange:
+      return "out of range";
+    case WireErrc::kTooLarge:
+      return "too large";
+    case WireErrc::kUnsupportedVersion:
+      return "unsupported version";
   }
   return "unknown error";
 }
@@ -40,7 +46,7 @@ struct WireError {
 template <typename T>
 class [[nodiscard]] WireResult {
  public:
-  WireResult(T value) : data_(std::move(value)) {}         // NOLINT(google-explicit-constructor)
+  WireResult(T value) : data_(std::move(value)) {}          // NOLINT(google-explicit-constructor)
   WireResult(WireError error) : data_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
   [[nodiscard]] bool ok() const { return std::holds_alternative<T>(data_); }
   [[nodiscard]] const WireError& error() const { return std::get<WireError>(data_); }

@@ -114,7 +114,8 @@ TEST_CASE("a peer frame decodes to the same message wherever the stream is cut")
     // And one byte at a time.
     PeerFrameDecoder decoder;
     std::vector<std::string_view> bytes;
-    for (std::size_t i = 0; i < frame.size(); ++i) bytes.push_back(std::string_view(frame).substr(i, 1));
+    for (std::size_t i = 0; i < frame.size(); ++i)
+      bytes.push_back(std::string_view(frame).substr(i, 1));
     const Decoded out = decode_pieces(decoder, bytes);
     REQUIRE(out.messages.size() == 1);
     CHECK(out.messages[0] == message);
@@ -209,8 +210,9 @@ TEST_CASE("a frame above the limits is refused as soon as its header arrives") {
   }
 }
 
-TEST_CASE("a compressed frame claiming more than lz4 can expand its payload to is refused at "
-          "the header") {
+TEST_CASE(
+    "a compressed frame claiming more than lz4 can expand its payload to is refused at "
+    "the header") {
   PeerFrameDecoder decoder;
   // 100 bytes of lz4 decode to at most 25,500; within the 64 MiB limit, so only the ratio
   // rule can refuse it before the payload is buffered.
@@ -228,8 +230,7 @@ TEST_CASE("a compressed frame claiming more than lz4 can expand its payload to i
 TEST_CASE("a compressed payload longer than lz4's worst case for its size is refused") {
   PeerFrameDecoder decoder;
   const int bound = LZ4_compressBound(10);
-  const std::string header =
-      raw_header(kFrameFlagLz4, static_cast<std::uint32_t>(bound) + 1, 10);
+  const std::string header = raw_header(kFrameFlagLz4, static_cast<std::uint32_t>(bound) + 1, 10);
   CHECK(decoder.decode(as_bytes(header)).status == Status::kBadLength);
 }
 
@@ -333,9 +334,11 @@ TEST_CASE("random byte flips in a stream of frames never crash the decoder or th
     const int flips = std::uniform_int_distribution<int>(1, 4)(random);
     for (int flip = 0; flip < flips; ++flip) {
       const auto at = std::uniform_int_distribution<std::size_t>(0, corrupt.size() - 1)(random);
-      corrupt[at] = static_cast<char>(corrupt[at] ^ std::uniform_int_distribution<int>(1, 255)(random));
+      corrupt[at] =
+          static_cast<char>(corrupt[at] ^ std::uniform_int_distribution<int>(1, 255)(random));
     }
-    PeerFrameDecoder decoder(FrameLimits{.max_payload_bytes = 1 << 20, .max_message_bytes = 1 << 20});
+    PeerFrameDecoder decoder(
+        FrameLimits{.max_payload_bytes = 1 << 20, .max_message_bytes = 1 << 20});
     const Decoded out = decode_pieces(decoder, {corrupt});
     frames += out.messages.size();
     if (decoder.failed()) ++errors;

@@ -36,14 +36,14 @@ inline std::vector<election::Message> sample_election_messages() {
   std::vector<Message> out;
   out.push_back({a, b, term, VoteRequest{true, EntryId{Term{6}, LogIndex{40}}, true}});
   out.push_back({b, a, term, VoteResponse{true, true}});
-  out.push_back({a, b, term,
-                 AppendEntries{EntryId{Term{5}, LogIndex{39}},
-                               {Entry{Term{5}, LogIndex{40}, EntryKind::kApplication,
-                                      binary_payload(300, 1)},
-                                Entry{Term{7}, LogIndex{41}, EntryKind::kLeaderNoOp, ""},
-                                Entry{Term{7}, LogIndex{42}, EntryKind::kMembershipChange,
-                                      encode_membership_change({NodeId{3}, true})}},
-                               LogIndex{41}}});
+  out.push_back(
+      {a, b, term,
+       AppendEntries{EntryId{Term{5}, LogIndex{39}},
+                     {Entry{Term{5}, LogIndex{40}, EntryKind::kApplication, binary_payload(300, 1)},
+                      Entry{Term{7}, LogIndex{41}, EntryKind::kLeaderNoOp, ""},
+                      Entry{Term{7}, LogIndex{42}, EntryKind::kMembershipChange,
+                            encode_membership_change({NodeId{3}, true})}},
+                     LogIndex{41}}});
   out.push_back({b, a, term, AppendResponse{false, LogIndex{39}, LogIndex{30}, Term{4}}});
   out.push_back({a, b, term, Heartbeat{LogIndex{41}}});
   out.push_back({b, a, term, HeartbeatResponse{}});
@@ -140,8 +140,8 @@ class RandomElectionMessages {
       }
       case 3: {
         AppendResponse response{coin(), LogIndex{number(kMax)}, {}, Term{number(kMax)}};
-        response.hint_index = LogIndex{response.accepted ? number(kMax)
-                                                         : number(response.index.value)};
+        response.hint_index =
+            LogIndex{response.accepted ? number(kMax) : number(response.index.value)};
         m.body = response;
         break;
       }
@@ -184,10 +184,15 @@ class RandomElectionMessages {
   // A number in [0, high]: often an extreme, often small, sometimes anything.
   std::uint64_t number(std::uint64_t high) {
     switch (below(5)) {
-      case 0: return 0;
-      case 1: return high;
-      case 2: return std::uniform_int_distribution<std::uint64_t>(0, std::min<std::uint64_t>(high, 300))(random_);
-      default: return std::uniform_int_distribution<std::uint64_t>(0, high)(random_);
+      case 0:
+        return 0;
+      case 1:
+        return high;
+      case 2:
+        return std::uniform_int_distribution<std::uint64_t>(
+            0, std::min<std::uint64_t>(high, 300))(random_);
+      default:
+        return std::uniform_int_distribution<std::uint64_t>(0, high)(random_);
     }
   }
   std::string bytes(std::size_t size) {
