@@ -51,9 +51,9 @@ WireResult<el::Message> decode_mutated(const el::Message& message, Mutate mutate
 }
 
 const el::Message& sample_of_kind(std::size_t kind) {
-  static const auto samples = testing::sample_election_messages();
-  REQUIRE(samples.at(kind).body.index() == kind);
-  return samples.at(kind);
+  static const auto kSamples = testing::sample_election_messages();
+  REQUIRE(kSamples.at(kind).body.index() == kind);
+  return kSamples.at(kind);
 }
 constexpr std::size_t kVoteRequest = 0;
 constexpr std::size_t kAppendEntries = 2;
