@@ -88,7 +88,8 @@ std::optional<LogIndex> RaftLog::append_after(EntryId prev, const std::vector<En
     if (present == entry.term) continue;
     if (present.has_value()) {
       // Conflict (§5.3): delete the existing entry and all that follow it.
-      assert(entry.index > commit_ && "a committed entry is never overwritten (§5.4)");
+      // A committed entry is never overwritten (§5.4): only a faulty or hostile leader sends
+      // such a conflict, and it is refused, in every build.
       if (entry.index <= commit_) return std::nullopt;
       entries_.resize(offset_of(entry.index));
     }

@@ -29,6 +29,13 @@ TEST_CASE("a conflicting entry truncates it and everything after it (§5.3)") {
   CHECK(rewritten[0].index == LogIndex{2});
 }
 
+TEST_CASE("an append that conflicts with a committed entry is refused, not applied (§5.4)") {
+  RaftLog log(EntryId{}, {entry(1, 1), entry(1, 2), entry(1, 3)}, LogIndex{2});
+  CHECK_FALSE(log.append_after(EntryId{Term{1}, LogIndex{1}}, {entry(2, 2)}).has_value());
+  CHECK(log.term_at(LogIndex{2}) == Term{1});
+  CHECK(log.last_index() == LogIndex{3});
+}
+
 TEST_CASE("a stale shorter append does not truncate a longer matching log") {
   RaftLog log(EntryId{}, {entry(1, 1), entry(1, 2), entry(1, 3)}, LogIndex{});
   const auto last = log.append_after(EntryId{}, {entry(1, 1)});
