@@ -527,6 +527,7 @@ constexpr CommandSyntax kSyntax[] = {
     {"flushall", "FLUSHALL [ASYNC | SYNC]", {}},
     {"swapdb", "SWAPDB index1:integer index2:integer", {}},
     {"time", "TIME", {}},
+    {"role", "ROLE", {}},
     {"lastsave", "LASTSAVE", {}},
     {"save", "SAVE", {}},
     {"bgsave", "BGSAVE [SCHEDULE]", {}},

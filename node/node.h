@@ -8,6 +8,7 @@
 // write, the ops the replica emitted name exactly the keys that changed, which is what
 // WATCH and the change log need.
 #include <cstdint>
+#include <functional>
 #include <deque>
 #include <initializer_list>
 #include <map>
@@ -20,6 +21,7 @@
 #include "node/client_state.h"
 #include "node/command_table.h"
 #include "node/config/config.h"
+#include "node/region/region_status.h"
 #include "node/pubsub.h"
 #include "node/stats.h"
 #include "node/store.h"
@@ -98,6 +100,9 @@ class Node {
   std::uint16_t bound_port = 0;
   std::string config_file;  // absolute path, "" when started without one
   std::uint64_t (*used_memory)() = nullptr;  // set by the server (allocator statistics)
+  // Set by the server when the node is one of a region's nodes (region-nodes): what ROLE and
+  // INFO replication show. Unset for a single-node region.
+  std::function<RegionReport()> region_report;
 
  private:
   void after_write(ClientState& client);

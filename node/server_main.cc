@@ -20,6 +20,7 @@
 #include "node/log.h"
 #include "node/node.h"
 #include "node/process_memory.h"
+#include "node/region/region_service.h"
 #include "node/server.h"
 
 namespace {
@@ -121,9 +122,21 @@ int main(int argc, char** argv) {
     log_line(LogLevel::kWarning, error);
     return 1;
   }
+  // A node of a multi-node region runs the election (node/region/region_service.h); its
+  // durable term and vote live in the working directory.
+  std::unique_ptr<RegionService> region;
+  if (!node.settings().region_nodes.empty()) {
+    region = std::make_unique<RegionService>(io, node.settings(), "tern-region-" + node.node_id + ".state");
+    if (!region->start(&error)) {
+      log_line(LogLevel::kWarning, "Region: " + error);
+      return 1;
+    }
+    node.region_report = [&region] { return region->report(); };
+  }
   log_line(LogLevel::kNotice, "tern-server started, port=" + std::to_string(node.bound_port) +
                                   " region=" + node.settings().region);
   server.run();
+  if (region) region->stop();
   if (!pidfile.empty()) std::remove(pidfile.c_str());
   return 0;
 }

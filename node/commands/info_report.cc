@@ -168,8 +168,45 @@ void stats_section(Node& node, std::string& out) {
   field(out, "tern_crdt_ops_emitted", s.crdt_ops_emitted);
 }
 
-void replication_section(Node&, std::string& out) {
+void replication_section(Node& node, std::string& out) {
   out += "# Replication\r\n";
+  if (node.region_report) {
+    // A region's node: Redis's role names (the leader is the master its clients want), then
+    // tern's own fields for the region log.
+    const RegionReport region = node.region_report();
+    const bool leader = region.role == "leader";
+    field(out, "role", std::string(leader ? "master" : "slave"));
+    std::size_t followers = 0;
+    for (const auto& n : region.nodes) followers += !n.self && n.link_up ? 1 : 0;
+    if (!leader) {
+      const RegionNodeReport* master = nullptr;
+      for (const auto& n : region.nodes) {
+        if (n.name == region.leader) master = &n;
+      }
+      field(out, "master_host", master ? master->host : std::string("?"));
+      field(out, "master_port", master ? std::to_string(master->port) : std::string("0"));
+      field(out, "master_link_status", std::string(master ? "up" : "down"));
+    }
+    field(out, "connected_slaves", leader ? followers : 0);
+    field(out, "tern_region_role", region.role);
+    field(out, "tern_region_leader", region.leader);
+    field(out, "tern_region_term", region.term);
+    field(out, "tern_region_commit_index", region.commit);
+    field(out, "tern_region_applied_index", region.applied);
+    field(out, "tern_region_last_index", region.last_index);
+    field(out, "tern_region_accepts_writes", region.accepts_writes ? 1 : 0);
+    std::size_t i = 0;
+    for (const auto& n : region.nodes) {
+      if (n.self) continue;
+      field(out, "tern_region_node" + std::to_string(i++),
+            "name=" + n.name + ",ip=" + n.host + ",port=" + std::to_string(n.port) +
+                ",link=" + (n.link_up ? "up" : "down") + ",match=" + std::to_string(n.match) +
+                ",lag=" + std::to_string(region.last_index > n.match ? region.last_index - n.match : 0));
+    }
+    field(out, "master_failover_state", std::string("no-failover"));
+    field(out, "master_repl_offset", region.commit);
+    return;
+  }
   field(out, "role", std::string("master"));
   field(out, "connected_slaves", 0);
   field(out, "master_failover_state", std::string("no-failover"));

@@ -402,7 +402,47 @@ void shutdown(Call& call) {
   call.client.close_after_reply = true;  // Redis closes the connection without a reply
 }
 
+// ROLE in Redis's shapes: the region's leader answers as a master listing the other nodes,
+// a follower as a replica of the leader; a single-node region is a master without replicas.
+void role(Call& call) {
+  if (!call.node.region_report) {
+    call.reply.array(3);
+    call.reply.bulk("master");
+    call.reply.integer(0);
+    call.reply.array(0);
+    return;
+  }
+  const RegionReport region = call.node.region_report();
+  if (region.role == "leader") {
+    call.reply.array(3);
+    call.reply.bulk("master");
+    call.reply.integer(static_cast<long long>(region.commit));
+    std::size_t others = 0;
+    for (const auto& n : region.nodes) others += n.self ? 0 : 1;
+    call.reply.array(others);
+    for (const auto& n : region.nodes) {
+      if (n.self) continue;
+      call.reply.array(3);
+      call.reply.bulk(n.host);
+      call.reply.bulk(std::to_string(n.port));
+      call.reply.bulk(std::to_string(n.match));
+    }
+    return;
+  }
+  const RegionNodeReport* leader = nullptr;
+  for (const auto& n : region.nodes) {
+    if (n.name == region.leader) leader = &n;
+  }
+  call.reply.array(5);
+  call.reply.bulk("slave");
+  call.reply.bulk(leader ? leader->host : "?");
+  call.reply.integer(leader ? leader->port : -1);
+  call.reply.bulk(leader ? "connected" : "connect");
+  call.reply.integer(static_cast<long long>(region.applied));
+}
+
 constexpr CommandSpec kCommands[] = {
+    {"role", 1, kFast, 0, 0, 0, role, "server", "Returns the node's role in its region."},
     {"info", -1, kStale, 0, 0, 0, info, "server", "Returns information and statistics about the server."},
     {"config", -2, kAdmin, 0, 0, 0, config, "server", "Gets, sets, rewrites configuration."},
     {"dbsize", 1, kReadOnly | kFast, 0, 0, 0, dbsize, "server", "Returns the number of keys in the database."},

@@ -546,6 +546,29 @@ std::vector<Directive> build_table() {
           .startup_only()
           .rewritten_by(rewrite_quoted)
           .acted_on([](Settings& s, std::string_view v) { s.node_id = std::string(v); }),
+      special("region-nodes", "", parse_region_nodes,
+              "The region's nodes, this one included: name=host:port (client port) ...; empty: a "
+              "single-node region.")
+          .startup_only()
+          .rewritten_by(rewrite_quoted)
+          .acted_on([](Settings& s, std::string_view v) { s.region_nodes = region_nodes_from_text(v); }),
+      integer("region-port-offset", "10000", 1, 55535,
+              "A node's peer port is its client port plus this (like Redis's cluster bus).")
+          .startup_only()
+          .acted_on([](Settings& s, std::string_view v) { s.region_port_offset = u32(v); }),
+      text("region-tls-ca-file", "", "The deployment CA for peer links (mutual TLS 1.3).")
+          .startup_only()
+          .acted_on([](Settings& s, std::string_view v) { s.region_tls_ca_file = std::string(v); }),
+      text("region-tls-cert-file", "", "This node's certificate for peer links.")
+          .startup_only()
+          .acted_on([](Settings& s, std::string_view v) { s.region_tls_cert_file = std::string(v); }),
+      text("region-tls-key-file", "", "This node's private key for peer links.")
+          .startup_only()
+          .acted_on([](Settings& s, std::string_view v) { s.region_tls_key_file = std::string(v); }),
+      integer("region-tick", "10", 1, 1000,
+              "Milliseconds per election tick: heartbeats every 5 ticks, election timeout 30-60.")
+          .startup_only()
+          .acted_on([](Settings& s, std::string_view v) { s.region_tick_ms = u32(v); }),
   };
   std::vector<Directive> table;
   table.reserve(rows.size());

@@ -1,5 +1,6 @@
 #include "node/config/directive_values.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <limits>
@@ -415,6 +416,65 @@ ValueOrError parse_region_name(const Directive&, std::span<const std::string> ar
     return error("region must be 1 to 64 letters, digits, '.', '_' or '-'");
   }
   return arguments[0];
+}
+
+namespace {
+
+// One "name=host:port" item; false when malformed.
+bool parse_region_node(std::string_view item, Settings::RegionNodeAddress* out) {
+  const std::size_t equals = item.find('=');
+  const std::size_t colon = item.rfind(':');
+  if (equals == std::string_view::npos || colon == std::string_view::npos || colon < equals) return false;
+  out->name = std::string(item.substr(0, equals));
+  out->host = std::string(item.substr(equals + 1, colon - equals - 1));
+  const std::string_view port = item.substr(colon + 1);
+  unsigned value = 0;
+  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (ec != std::errc() || end != port.data() + port.size() || value == 0 || value > 65535) return false;
+  out->port = static_cast<std::uint16_t>(value);
+  return !out->name.empty() && is_name(out->name) && !out->host.empty();
+}
+
+}  // namespace
+
+std::vector<Settings::RegionNodeAddress> region_nodes_from_text(std::string_view text) {
+  std::vector<Settings::RegionNodeAddress> nodes;
+  while (!text.empty()) {
+    const std::size_t space = text.find(' ');
+    Settings::RegionNodeAddress node;
+    if (parse_region_node(text.substr(0, space), &node)) nodes.push_back(std::move(node));
+    text = space == std::string_view::npos ? std::string_view{} : text.substr(space + 1);
+  }
+  return nodes;
+}
+
+ValueOrError parse_region_nodes(const Directive&, std::span<const std::string> arguments,
+                                std::string_view, bool) {
+  std::string canonical;
+  std::vector<std::string> names;
+  for (const std::string& argument : arguments) {
+    // Items may come as separate arguments or as one quoted, space-separated string.
+    std::string_view rest = argument;
+    while (!rest.empty()) {
+      const std::size_t space = rest.find(' ');
+      const std::string_view item = rest.substr(0, space);
+      rest = space == std::string_view::npos ? std::string_view{} : rest.substr(space + 1);
+      if (item.empty()) continue;
+      Settings::RegionNodeAddress node;
+      if (!parse_region_node(item, &node)) {
+        return error("region-nodes items are name=host:port (name: letters, digits, '.', '_', '-'); got '" +
+                     std::string(item) + "'");
+      }
+      if (std::find(names.begin(), names.end(), node.name) != names.end()) {
+        return error("region-nodes names node '" + node.name + "' twice");
+      }
+      names.push_back(node.name);
+      if (!canonical.empty()) canonical += ' ';
+      canonical += item;
+    }
+  }
+  if (names.size() > 9) return error("region-nodes lists more than 9 nodes");
+  return canonical;
 }
 
 ValueOrError parse_node_id(const Directive&, std::span<const std::string> arguments,

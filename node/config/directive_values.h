@@ -47,6 +47,10 @@ ValueOrError parse_replicaof(const Directive&, std::span<const std::string>, std
                              bool);
 ValueOrError parse_region_name(const Directive&, std::span<const std::string>, std::string_view,
                                bool);
+// "name=host:port ..." (the region's nodes by client endpoint), canonical: single spaces.
+ValueOrError parse_region_nodes(const Directive&, std::span<const std::string>, std::string_view, bool);
+// The canonical text back into addresses (empty text: none).
+std::vector<Settings::RegionNodeAddress> region_nodes_from_text(std::string_view text);
 ValueOrError parse_node_id(const Directive&, std::span<const std::string>, std::string_view, bool);
 
 std::vector<FileLine> rewrite_quoted(const Directive&, std::string_view value);

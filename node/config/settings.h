@@ -90,6 +90,22 @@ struct Settings {
   std::string region = "local";
   std::uint32_t region_id = 1;  // 1..63: the origin id in every stamp this region makes
   std::string node_id;          // "" = the server chooses one at startup
+  // The region's nodes, this one included, by client endpoint; empty = a single-node region
+  // (no election). Each node's peer port is its client port + region_port_offset.
+  struct RegionNodeAddress {
+    std::string name;
+    std::string host;
+    std::uint16_t port = 0;
+    bool operator==(const RegionNodeAddress&) const = default;
+  };
+  std::vector<RegionNodeAddress> region_nodes;
+  std::uint32_t region_port_offset = 10000;
+  // Mutual TLS for peer links: the deployment CA and this node's certificate and key
+  // (tern-certs makes them). All three are required when region_nodes is set.
+  std::string region_tls_ca_file;
+  std::string region_tls_cert_file;
+  std::string region_tls_key_file;
+  std::uint32_t region_tick_ms = 10;  // the election clock's tick (heartbeat 5, timeout 30-60)
 
   bool operator==(const Settings&) const = default;
 };

@@ -78,6 +78,7 @@ std::pair<std::string, std::string> other_value(const Directive& directive) {
       {"shutdown-on-sigint", {"force save", "save force"}},
       {"shutdown-on-sigterm", {"NOSAVE now", "nosave now"}},
       {"save", {"900 1 300 10", "900 1 300 10"}},
+      {"region-nodes", {"a=10.0.0.1:7000 b=10.0.0.2:7000", "a=10.0.0.1:7000 b=10.0.0.2:7000"}},
       {"replicaof", {"127.0.0.1 6380", "127.0.0.1 6380"}},
       {"region", {"eu-west", "eu-west"}},
       {"node-id", {"node-a", "node-a"}},
@@ -409,8 +410,9 @@ TEST_CASE("config knows every name redis-server 7.0.15 lists, with its default")
     ++names;
   }
   CHECK(names == 192);
-  // ...and CONFIG GET * lists those names plus tern's own three.
-  CHECK(config.get("*").size() == names + 3);
+  // ...and CONFIG GET * lists those names plus tern's own nine (region, region-id, node-id,
+  // region-nodes, region-port-offset, region-tls-{ca,cert,key}-file, region-tick).
+  CHECK(config.get("*").size() == names + 9);
 }
 
 TEST_CASE("directive table rows are consistent") {

@@ -1,0 +1,331 @@
+#include "node/region/region_service.h"
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+
+#include "node/log.h"
+#include "node/region/hard_state_file.h"
+#include "replication/peer_message_codec.h"
+#include "tls/peer_identity.h"
+
+namespace tern::node {
+namespace {
+
+asio::ip::address address_of(asio::io_context& io, const std::string& host, std::string* error) {
+  asio::error_code ec;
+  auto address = asio::ip::make_address(host, ec);
+  if (!ec) return address;
+  asio::ip::tcp::resolver resolver(io);
+  const auto results = resolver.resolve(host, "", ec);
+  if (ec || results.empty()) {
+    *error = "can't resolve region node host '" + host + "': " + ec.message();
+    return {};
+  }
+  return results.begin()->endpoint().address();
+}
+
+std::string role_text(election::Role role) {
+  switch (role) {
+    case election::Role::kLeader: return "leader";
+    case election::Role::kCandidate: return "candidate";
+    case election::Role::kPreCandidate: return "pre-candidate";
+    case election::Role::kFollower: break;
+  }
+  return "follower";
+}
+
+}  // namespace
+
+RegionService::RegionService(asio::io_context& io, const Settings& settings, std::string state_path)
+    : io_(io), settings_(settings), state_path_(std::move(state_path)), tick_timer_(io) {}
+
+bool RegionService::start(std::string* error) {
+  const auto& nodes = settings_.region_nodes;
+  const auto self = std::find_if(nodes.begin(), nodes.end(),
+                                 [&](const Settings::RegionNodeAddress& n) { return n.name == settings_.node_id; });
+  if (settings_.node_id.empty() || self == nodes.end()) {
+    *error = "node-id must name one of the region-nodes (node-id '" + settings_.node_id + "')";
+    return false;
+  }
+  if (settings_.region_tls_ca_file.empty() || settings_.region_tls_cert_file.empty() ||
+      settings_.region_tls_key_file.empty()) {
+    *error = "region-nodes needs region-tls-ca-file, region-tls-cert-file and region-tls-key-file: "
+             "peer links are mutual TLS only (tern-certs makes the files)";
+    return false;
+  }
+  self_ = election::NodeId{static_cast<std::uint64_t>(self - nodes.begin()) + 1};
+  self_name_ = self->name;
+  const tls::PeerTlsFiles files{settings_.region_tls_ca_file, settings_.region_tls_cert_file,
+                                settings_.region_tls_key_file};
+  std::vector<tls::PeerIdentity> others;
+  election::Membership membership;
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    const election::NodeId id{i + 1};
+    membership.voters.push_back(id);
+    if (id == self_) continue;
+    auto identity = tls::make_peer_identity(settings_.region, nodes[i].name);
+    if (!identity.ok()) {
+      *error = identity.error();
+      return false;
+    }
+    auto dial_context = tls::make_peer_context(tls::PeerRole::kConnecting, files, {identity.value()});
+    if (!dial_context.ok()) {
+      *error = "region TLS: " + dial_context.error();
+      return false;
+    }
+    others.push_back(identity.value());
+    auto peer = std::make_unique<Peer>(io_);
+    peer->address = nodes[i];
+    peer->id = id;
+    peer->dial_context = dial_context.value();
+    peers_.push_back(std::move(peer));
+  }
+  auto accept_context = tls::make_peer_context(tls::PeerRole::kAccepting, files, others);
+  if (!accept_context.ok()) {
+    *error = "region TLS: " + accept_context.error();
+    return false;
+  }
+  accept_context_ = accept_context.value();
+
+  auto loaded = load_hard_state(state_path_);
+  if (auto* failure = std::get_if<HardStateError>(&loaded)) {
+    *error = failure->message;
+    return false;
+  }
+  election::PersistedState persisted;
+  persisted.hard_state = std::get<election::HardState>(loaded);
+  election::ElectionConfig config;
+  config.self = self_;
+  config.initial_membership = membership;
+  config.random_seed = std::random_device{}() ^ (std::uint64_t{std::random_device{}()} << 32);
+  machine_ = std::make_unique<election::RaftStateMachine>(config, std::move(persisted));
+
+  const auto address = address_of(io_, self->host, error);
+  if (!error->empty()) return false;
+  const auto peer_port = static_cast<std::uint16_t>(self->port + settings_.region_port_offset);
+  acceptor_ = std::make_unique<asio::ip::tcp::acceptor>(io_);
+  asio::error_code ec;
+  const asio::ip::tcp::endpoint endpoint(address, peer_port);
+  acceptor_->open(endpoint.protocol(), ec);
+  if (!ec) acceptor_->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_->bind(endpoint, ec);
+  if (!ec) acceptor_->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    *error = "can't listen for region peers on " + self->host + ":" + std::to_string(peer_port) + ": " + ec.message();
+    return false;
+  }
+  log_line(LogLevel::kNotice, "Region " + settings_.region + ": node " + self_name_ + " of " +
+                                  std::to_string(nodes.size()) + ", peer port " + std::to_string(peer_port) +
+                                  ", term " + std::to_string(machine_->status().term.value));
+  accept();
+  for (auto& peer : peers_) dial(*peer);
+  schedule_tick();
+  drain();
+  return true;
+}
+
+void RegionService::stop() {
+  stopped_ = true;
+  tick_timer_.cancel();
+  asio::error_code ec;
+  if (acceptor_) acceptor_->close(ec);
+  for (auto& peer : peers_) {
+    peer->redial.cancel();
+    if (peer->outgoing) peer->outgoing->close();
+  }
+  for (auto& link : std::vector<std::shared_ptr<PeerLink>>(incoming_)) link->close();
+}
+
+void RegionService::accept() {
+  acceptor_->async_accept([this](const asio::error_code& error, asio::ip::tcp::socket socket) {
+    if (stopped_) return;
+    if (!error) {
+      asio::error_code ec;
+      const auto remote = socket.remote_endpoint(ec);
+      const std::string from = ec ? "?" : remote.address().to_string() + ":" + std::to_string(remote.port());
+      auto link = std::make_shared<PeerLink>(std::move(socket), accept_context_, asio::ssl::stream_base::server,
+                                             "Region peer link from " + from);
+      incoming_.push_back(link);
+      link->start([](PeerLink&) {},
+                  [this](PeerLink& l, const wire::PeerMessage& m) { on_message(l, m); },
+                  [this](PeerLink& l) {
+                    std::erase_if(incoming_, [&](const std::shared_ptr<PeerLink>& p) { return p.get() == &l; });
+                  });
+    }
+    accept();
+  });
+}
+
+void RegionService::dial(Peer& peer) {
+  if (stopped_) return;
+  std::string error;
+  const auto address = address_of(io_, peer.address.host, &error);
+  if (!error.empty()) {
+    log_line(LogLevel::kWarning, error);
+    schedule_redial(peer);
+    return;
+  }
+  const asio::ip::tcp::endpoint endpoint(address,
+                                         static_cast<std::uint16_t>(peer.address.port + settings_.region_port_offset));
+  auto socket = std::make_shared<asio::ip::tcp::socket>(io_);
+  socket->async_connect(endpoint, [this, &peer, socket](const asio::error_code& connect_error) {
+    if (stopped_) return;
+    if (connect_error) {
+      schedule_redial(peer);
+      return;
+    }
+    auto link = std::make_shared<PeerLink>(std::move(*socket), peer.dial_context, asio::ssl::stream_base::client,
+                                           "Region peer link to " + peer.address.name);
+    peer.outgoing = link;
+    link->start(
+        [this, &peer](PeerLink& l) {
+          peer.failures = 0;
+          wire::PeerMessage hello_message;
+          wire::Hello* hello = hello_message.mutable_hello();
+          hello->set_schema_version(1);
+          hello->set_region_id(settings_.region_id);
+          hello->set_node_id(self_.value);
+          hello->set_purpose(wire::LINK_PURPOSE_REGION);
+          hello->set_region_name(settings_.region);
+          hello->set_node_name(self_name_);
+          auto frame = replication::encode_frame(hello_message);
+          if (frame.ok()) l.send(std::move(frame.value()));
+          log_line(LogLevel::kVerbose, "Region peer link to " + peer.address.name + " is up");
+        },
+        [](PeerLink&, const wire::PeerMessage&) {},  // nothing is sent back on a dialled link
+        [this, &peer](PeerLink&) {
+          peer.outgoing.reset();
+          schedule_redial(peer);
+        });
+  });
+}
+
+void RegionService::schedule_redial(Peer& peer) {
+  if (stopped_) return;
+  // 50 ms, doubling to at most 1 s: a restarted node is found again well within an election.
+  const int shift = std::min(peer.failures, 5);
+  ++peer.failures;
+  peer.redial.expires_after(std::chrono::milliseconds(std::min(1000, 50 << shift)));
+  peer.redial.async_wait([this, &peer](const asio::error_code& error) {
+    if (!error) dial(peer);
+  });
+}
+
+void RegionService::schedule_tick() {
+  tick_timer_.expires_after(std::chrono::milliseconds(settings_.region_tick_ms));
+  tick_timer_.async_wait([this](const asio::error_code& error) {
+    if (error || stopped_) return;
+    machine_->tick();
+    drain();
+    schedule_tick();
+  });
+}
+
+void RegionService::on_message(PeerLink& link, const wire::PeerMessage& message) {
+  if (message.has_hello()) {
+    const wire::Hello& hello = message.hello();
+    const auto& nodes = settings_.region_nodes;
+    const auto known = std::find_if(nodes.begin(), nodes.end(),
+                                    [&](const Settings::RegionNodeAddress& n) { return n.name == hello.node_name(); });
+    auto identity = tls::make_peer_identity(settings_.region, hello.node_name());
+    const bool named = identity.ok() && std::find(link.certificate_names.begin(), link.certificate_names.end(),
+                                                  identity.value().uri()) != link.certificate_names.end();
+    if (hello.region_name() != settings_.region || known == nodes.end() || !named ||
+        hello.node_id() != static_cast<std::uint64_t>(known - nodes.begin()) + 1) {
+      log_line(LogLevel::kWarning, link.description() + " refused: its Hello names " + hello.region_name() + "/" +
+                                       hello.node_name() + ", which its certificate or region-nodes do not match");
+      link.close();
+      return;
+    }
+    link.peer_name = hello.node_name();
+    return;
+  }
+  if (!message.has_raft() || link.peer_name.empty()) {
+    log_line(LogLevel::kWarning, link.description() + " refused: a message before its Hello, or of a kind a region "
+                                                      "link does not carry");
+    link.close();
+    return;
+  }
+  auto decoded = replication::decode_raft_message(message.raft());
+  if (!decoded.ok()) {
+    log_line(LogLevel::kWarning, link.description() + " refused: " + decoded.error().detail);
+    link.close();
+    return;
+  }
+  const election::Message& raft = decoded.value();
+  if (name_of(raft.from) != link.peer_name || raft.to != self_) return;  // not from whom it claims, or not for us
+  machine_->step(raft);
+  drain();
+}
+
+void RegionService::drain() {
+  while (machine_->has_output()) {
+    election::Output output = machine_->take_output();
+    // 1. Persist. Entries live in memory for now (see the header); the hard state is durable.
+    if (output.hard_state) {
+      const std::string failure = save_hard_state(state_path_, *output.hard_state);
+      if (!failure.empty()) {
+        // Sending a vote or an acknowledgement that is not durable could break Raft's safety:
+        // say nothing this round; the election clock will ask again.
+        log_line(LogLevel::kWarning, "Region: " + failure + "; not sending this round's messages");
+        continue;
+      }
+    }
+    // 2. Send.
+    for (const auto& message : output.messages) send(message);
+    // 3. Apply: nothing yet (entries carry no data until the region log carries op batches).
+    if (output.soft_state && *output.soft_state != soft_state_) {
+      const bool leader_changed = output.soft_state->leader != soft_state_.leader;
+      soft_state_ = *output.soft_state;
+      if (leader_changed || soft_state_.role == election::Role::kLeader) {
+        log_line(LogLevel::kNotice, "Region " + settings_.region + ": " + self_name_ + " is " +
+                                        role_text(soft_state_.role) + ", leader " +
+                                        (soft_state_.leader ? name_of(*soft_state_.leader) : std::string("unknown")) +
+                                        ", term " + std::to_string(machine_->status().term.value));
+      }
+    }
+  }
+}
+
+void RegionService::send(const election::Message& message) {
+  for (auto& peer : peers_) {
+    if (peer->id != message.to) continue;
+    if (!peer->outgoing || !peer->outgoing->open()) return;  // lost, as on a network: Raft retries
+    auto frame = replication::encode_frame(replication::to_peer_message(message));
+    if (frame.ok()) peer->outgoing->send(std::move(frame.value()));
+    return;
+  }
+}
+
+std::string RegionService::name_of(election::NodeId id) const {
+  const auto& nodes = settings_.region_nodes;
+  if (id.value == 0 || id.value > nodes.size()) return {};
+  return nodes[id.value - 1].name;
+}
+
+RegionReport RegionService::report() const {
+  RegionReport out;
+  const election::Status status = machine_->status();
+  out.role = role_text(status.role);
+  out.leader = status.leader ? name_of(*status.leader) : "";
+  out.term = status.term.value;
+  out.commit = status.commit.value;
+  out.applied = status.applied.value;
+  out.last_index = status.last_log.index.value;
+  out.accepts_writes = status.accepts_writes;
+  for (std::size_t i = 0; i < settings_.region_nodes.size(); ++i) {
+    const auto& node = settings_.region_nodes[i];
+    RegionNodeReport entry{node.name, node.host, node.port, node.name == self_name_, true, 0};
+    for (const auto& peer : peers_) {
+      if (peer->id.value == i + 1) entry.link_up = peer->outgoing && peer->outgoing->open();
+    }
+    for (const auto& follower : status.followers) {
+      if (follower.node.value == i + 1) entry.match = follower.match.value;
+    }
+    out.nodes.push_back(std::move(entry));
+  }
+  return out;
+}
+
+}  // namespace tern::node

@@ -1,0 +1,30 @@
+#pragma once
+// What ROLE and INFO replication show about the region: filled by RegionService, read by the
+// command handlers through Node::region_report (node/ never includes the service itself).
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace tern::node {
+
+struct RegionNodeReport {
+  std::string name;
+  std::string host;
+  std::uint16_t port = 0;  // client port
+  bool self = false;
+  bool link_up = false;       // this node's link to it (always true for self)
+  std::uint64_t match = 0;    // leader only: highest log index known to be replicated there
+};
+
+struct RegionReport {
+  std::string role;  // "leader", "follower", "candidate", "pre-candidate"
+  std::string leader;  // name, or "" when none is known
+  std::uint64_t term = 0;
+  std::uint64_t commit = 0;
+  std::uint64_t applied = 0;
+  std::uint64_t last_index = 0;
+  bool accepts_writes = false;
+  std::vector<RegionNodeReport> nodes;
+};
+
+}  // namespace tern::node
