@@ -14,6 +14,8 @@ constexpr std::size_t kKeysPerCycle = 200;
 }  // namespace
 
 void Node::active_expire_cycle() {
+  // In a region only the leader expires keys: the others learn of it through the region log.
+  if (!store_.may_write()) return;
   crdt::Replica& replica = store_.replica();
   const std::uint64_t now = store_.now_ms();
   const std::size_t budget = kKeysPerCycle + kKeysPerCycle / 4 * (settings().active_expire_effort - 1);

@@ -43,6 +43,10 @@ struct ClientState {
   // from outside the client's own request (a PUBLISH from another client).
   std::string output;
   std::function<void()> wake;
+  // In a region with region-ack quorum: the log index the client's last write was proposed at.
+  // Its replies are held (not written) until the region has committed that index, so a reply
+  // never acknowledges a write a majority does not have.
+  std::uint64_t wait_for_commit = 0;
 };
 
 }  // namespace tern::node

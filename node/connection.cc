@@ -156,6 +156,8 @@ void Connection::flush() {
   // reading) keeps arriving from PUBLISH, and only this check bounds it.
   if (over_output_limit()) return;
   if (writing_) return;
+  // Replies after a write the region has not committed yet wait for it (region-ack quorum).
+  if (client_.wait_for_commit > server_.node().region_commit) return;
   if (client_.output.empty()) {
     if (client_.close_after_reply) close();
     return;

@@ -24,6 +24,7 @@ bool volatile_only(MaxmemoryPolicy p) {
 bool Node::evict_until_within_limit() {
   const Settings& s = settings();
   if (s.maxmemory_policy == MaxmemoryPolicy::kNoEviction || used_memory == nullptr) return false;
+  if (!store_.may_write()) return false;  // in a region only the leader evicts (a delete op)
   auto& rng = command_rng();
   crdt::Replica& replica = store_.replica();
   const std::uint64_t now = store_.now_ms();

@@ -4,6 +4,9 @@
 #include <cctype>
 #include <chrono>
 
+#include "crdt/op_codec.h"
+#include "node/log.h"
+
 namespace tern::node {
 namespace {
 
@@ -129,6 +132,14 @@ void Node::execute(ClientState& client, std::span<const std::string_view> args, 
            "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
     return;
   }
+  if ((spec->flags & kWrite) != 0 && region_accepts_writes && !region_accepts_writes()) {
+    // A region's follower (or a leader not yet able to commit) takes no writes; clients find
+    // the leader with ROLE or the SENTINEL commands. Forwarding comes with the region log's
+    // data path (issue 5).
+    ++stats_.commands[spec->name].rejected_calls;
+    reject("READONLY You can't write against a read only replica.");
+    return;
+  }
   if (client.in_multi && (spec->flags & kNoMulti) == 0) {
     std::vector<std::string> copy(args.begin(), args.end());
     client.queued.push_back(std::move(copy));
@@ -174,9 +185,18 @@ void Node::drain_ops() {
   after_write(none);
 }
 
-void Node::after_write(ClientState& /*client*/) {
+void Node::after_write(ClientState& client) {
   auto ops = store_.take_ops();
   if (ops.empty()) return store_.recycle_ops(std::move(ops));
+  if (region_propose) {
+    // The region log carries this command's ops to the other nodes, which apply them when
+    // committed. With region-ack quorum the client's replies wait for that commit.
+    const auto origin = crdt::RegionId{static_cast<std::uint8_t>(settings().region_id)};
+    const auto index = region_propose(crdt::encode_batch(origin, 0, ops));
+    if (index && settings().region_ack == Settings::RegionAck::kQuorum && *index > region_commit) {
+      client.wait_for_commit = std::max(client.wait_for_commit, *index);
+    }
+  }
   stats_.crdt_ops_emitted += ops.size();
   for (const auto& op : ops) {
     if (op.kind == crdt::OpKind::kExpired) ++stats_.expired_keys;
@@ -188,6 +208,58 @@ void Node::after_write(ClientState& /*client*/) {
     }
   }
   store_.recycle_ops(std::move(ops));
+}
+
+void Node::apply_region_batch(std::string_view payload) {
+  auto batch = crdt::decode_batch(
+      std::span<const std::byte>(reinterpret_cast<const std::byte*>(payload.data()), payload.size()));
+  if (!batch.ok()) {
+    log_line(LogLevel::kWarning, "Region log entry refused: not an op batch this node can read");
+    return;
+  }
+  for (const crdt::Op& op : batch.value().ops) {
+    // The leader made these ops itself and has them already: receive() skips them.
+    if (!store_.replica().receive(op, store_.now_ms())) continue;
+    ++stats_.crdt_ops_received;
+    if (op.kind == crdt::OpKind::kExpired) ++stats_.expired_keys;
+    if (watchers_.empty()) continue;
+    if (op.kind == crdt::OpKind::kFlushDatabase) {
+      touch_database(op.database);
+    } else {
+      touch_key(op.database, op.key);
+    }
+  }
+}
+
+void Node::on_region_progress(std::uint64_t commit, bool leader) {
+  region_commit = commit;
+  store_.set_may_write(leader);
+  // Collected first: waking a client may close it, which removes it from clients_.
+  std::vector<ClientState*> waiting;
+  for (auto& [id, client] : clients_) {
+    if (client->wait_for_commit != 0) waiting.push_back(client);
+  }
+  for (ClientState* client : waiting) {  // no wake here: nothing is closed in this loop
+    if (client->wait_for_commit <= commit) {
+      client->wait_for_commit = 0;
+    } else if (!leader) {
+      // Its write may never commit now: drop the held replies (they would claim success) and
+      // close the connection, as a failover does in Redis; the client retries on the leader.
+      client->output.clear();
+      client->wait_for_commit = 0;
+      client->close_after_reply = true;
+    } else {
+      continue;
+    }
+  }
+  std::vector<std::uint64_t> to_wake;
+  for (ClientState* client : waiting) {
+    if (client->wait_for_commit == 0) to_wake.push_back(client->id);
+  }
+  for (std::uint64_t id : to_wake) {
+    const auto it = clients_.find(id);  // still connected (an earlier wake may have closed it)
+    if (it != clients_.end() && it->second->wake) it->second->wake();
+  }
 }
 
 void Node::record_slow(const ClientState& client, std::span<const std::string_view> args, std::uint64_t usec) {

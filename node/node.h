@@ -12,6 +12,7 @@
 #include <deque>
 #include <initializer_list>
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -103,6 +104,19 @@ class Node {
   // Set by the server when the node is one of a region's nodes (region-nodes): what ROLE and
   // INFO replication show. Unset for a single-node region.
   std::function<RegionReport()> region_report;
+  // Also set for a region's node: proposes an entry (a batch of this node's ops) and returns
+  // its log index, or nullopt when this node cannot (not the leader); and whether this node
+  // may take writes now (the leader, once its term's first entry committed).
+  std::function<std::optional<std::uint64_t>(std::string payload)> region_propose;
+  std::function<bool()> region_accepts_writes;
+  // The region's commit index as last reported (held replies go out at or below it).
+  std::uint64_t region_commit = 0;
+  // Region log events: a committed entry's op batch to apply here (every node; the leader's
+  // own ops are already applied and are skipped as duplicates), and commit progress, which
+  // releases held replies, or closes the clients whose writes can no longer commit here
+  // because this node lost leadership.
+  void apply_region_batch(std::string_view payload);
+  void on_region_progress(std::uint64_t commit, bool leader);
 
  private:
   void after_write(ClientState& client);

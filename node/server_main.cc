@@ -127,6 +127,12 @@ int main(int argc, char** argv) {
   std::unique_ptr<RegionService> region;
   if (!node.settings().region_nodes.empty()) {
     region = std::make_unique<RegionService>(io, node.settings(), "tern-region-" + node.node_id + ".state");
+    // Until it leads, a node makes no ops of its own (no expiry, no eviction, no writes).
+    node.store().set_may_write(false);
+    region->on_apply = [&node](std::string_view payload) { node.apply_region_batch(payload); };
+    region->on_progress = [&node](std::uint64_t commit, bool leader) { node.on_region_progress(commit, leader); };
+    node.region_propose = [&region](std::string payload) { return region->propose(std::move(payload)); };
+    node.region_accepts_writes = [&region] { return region->accepts_writes(); };
     if (!region->start(&error)) {
       log_line(LogLevel::kWarning, "Region: " + error);
       return 1;

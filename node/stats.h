@@ -31,6 +31,7 @@ struct Stats {
   std::uint64_t client_query_buffer_limit_disconnections = 0;
   std::uint64_t client_output_buffer_limit_disconnections = 0;
   std::uint64_t crdt_ops_emitted = 0;
+  std::uint64_t crdt_ops_received = 0;  // applied from the region log
   // By the spec's lower-case name (static storage): one hash of a short name per command.
   std::unordered_map<std::string_view, CommandStats> commands;
   std::map<std::string, std::uint64_t> error_replies;  // by error prefix (ERR, WRONGTYPE, ...)

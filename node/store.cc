@@ -8,6 +8,7 @@ const crdt::KeyState* Store::find(std::uint32_t db, std::string_view key) {
   const crdt::KeyState* state = replica_.keyspace().find(db, key);
   if (state == nullptr) return nullptr;
   if (state->expired_at(now_ms_)) {
+    if (!may_write_) return nullptr;
     // Lazy expiry (an op), then look again: writes stamped after the deadline survive it.
     const std::string name(key);
     replica_.expire_if_due(db, name, now_ms_);

@@ -24,6 +24,12 @@ class Store {
   [[nodiscard]] std::uint64_t now_ms() const { return now_ms_; }
   void set_now_ms(std::uint64_t unix_ms) { now_ms_ = unix_ms; }
 
+  // Whether this node may make ops of its own (expiry, eviction): always for a single node; in
+  // a region, only the leader. Otherwise an expired key reads as absent and stays stored until
+  // the leader's expiry arrives through the region log.
+  [[nodiscard]] bool may_write() const { return may_write_; }
+  void set_may_write(bool may) { may_write_ = may; }
+
   // The key's state, or nullptr when absent; a key whose deadline has passed is expired
   // here (lazy expiry, shipped as a kExpired op) and reads as absent.
   const crdt::KeyState* find(std::uint32_t db, std::string_view key);
@@ -50,6 +56,7 @@ class Store {
  private:
   crdt::Replica replica_;
   std::uint64_t now_ms_ = 0;
+  bool may_write_ = true;
   std::uint64_t expired_keys_ = 0;
   std::uint32_t lfu_log_factor_ = 10;
   std::uint32_t lfu_decay_minutes_ = 1;

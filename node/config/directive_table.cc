@@ -19,6 +19,7 @@ constexpr std::uint64_t kMegabyte = 1024ULL * 1024;
 constexpr std::array<std::string_view, 8> kMaxmemoryPolicies{
     "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
     "allkeys-lru",  "allkeys-lfu",  "allkeys-random",  "noeviction"};
+constexpr std::array<std::string_view, 2> kRegionAckModes{"quorum", "local"};
 constexpr std::array<std::string_view, 5> kLogLevels{"debug", "verbose", "notice", "warning",
                                                      "nothing"};
 constexpr std::array<std::string_view, 4> kSupervisedModes{"upstart", "systemd", "auto", "no"};
@@ -565,6 +566,11 @@ std::vector<Directive> build_table() {
       text("region-tls-key-file", "", "This node's private key for peer links.")
           .startup_only()
           .acted_on([](Settings& s, std::string_view v) { s.region_tls_key_file = std::string(v); }),
+      choice("region-ack", "quorum", kRegionAckModes,
+             "quorum: reply to a write once a majority of the region has it; local: at once.")
+          .acted_on([](Settings& s, std::string_view v) {
+            s.region_ack = v == "local" ? Settings::RegionAck::kLocal : Settings::RegionAck::kQuorum;
+          }),
       integer("region-tick", "10", 1, 1000,
               "Milliseconds per election tick: heartbeats every 5 ticks, election timeout 30-60.")
           .startup_only()

@@ -260,6 +260,10 @@ void RegionService::on_message(PeerLink& link, const wire::PeerMessage& message)
 }
 
 void RegionService::drain() {
+  if (draining_) return;  // propose() from inside on_apply's callbacks: the loop below goes on
+  draining_ = true;
+  const std::uint64_t commit_before = reported_commit_;
+  const bool leader_before = reported_leader_;
   while (machine_->has_output()) {
     election::Output output = machine_->take_output();
     // 1. Persist. Entries live in memory for now (see the header); the hard state is durable.
@@ -274,7 +278,10 @@ void RegionService::drain() {
     }
     // 2. Send.
     for (const auto& message : output.messages) send(message);
-    // 3. Apply: nothing yet (entries carry no data until the region log carries op batches).
+    // 3. Apply, in log order.
+    for (const election::Entry& entry : output.committed_entries) {
+      if (entry.kind == election::EntryKind::kApplication && on_apply) on_apply(entry.payload);
+    }
     if (output.soft_state && *output.soft_state != soft_state_) {
       const bool leader_changed = output.soft_state->leader != soft_state_.leader;
       soft_state_ = *output.soft_state;
@@ -286,6 +293,21 @@ void RegionService::drain() {
       }
     }
   }
+  draining_ = false;
+  reported_commit_ = machine_->status().commit.value;
+  reported_leader_ = soft_state_.role == election::Role::kLeader;
+  if (on_progress && (reported_commit_ != commit_before || reported_leader_ != leader_before)) {
+    on_progress(reported_commit_, reported_leader_);
+  }
+}
+
+std::optional<std::uint64_t> RegionService::propose(std::string payload) {
+  if (!soft_state_.accepts_writes) return std::nullopt;
+  auto proposed = machine_->propose(std::move(payload));
+  if (!proposed.ok()) return std::nullopt;
+  const std::uint64_t index = proposed.value().index.value;
+  drain();
+  return index;
 }
 
 void RegionService::send(const election::Message& message) {

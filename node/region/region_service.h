@@ -5,10 +5,13 @@
 // durable hard state (hard_state_file.h); it drives RaftStateMachine and carries out its
 // Output in the documented order: persist, then send, then apply.
 //
-// Not yet (issue 5, next steps): log entries carrying the node's CRDT op batches and applied on
-// every node, writes forwarded to the leader, ack modes, WAIT, snapshots. Today the region
-// elects a leader, fails over when it dies, and reports itself in ROLE and INFO replication.
+// The region log carries the leader's CRDT op batches; every node applies committed entries in
+// log order (on_apply), and commit progress releases replies held for region-ack quorum
+// (on_progress). Not yet (issue 5, next steps): durable log entries, writes forwarded from
+// followers (they answer READONLY), WAIT, snapshots, and the resync of a deposed leader that
+// had applied writes which never committed.
 #include <asio.hpp>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,6 +32,15 @@ class RegionService {
   bool start(std::string* error);
   void stop();
   [[nodiscard]] RegionReport report() const;
+  // On the leader: appends `payload` (an op batch) to the region log; its index, or nullopt
+  // when this node is not a leader that accepts writes.
+  std::optional<std::uint64_t> propose(std::string payload);
+  [[nodiscard]] bool accepts_writes() const { return soft_state_.accepts_writes; }
+
+  // Set before start(): each committed application entry's payload, in log order, on every
+  // node; and the commit index with whether this node leads, after every change.
+  std::function<void(std::string_view payload)> on_apply;
+  std::function<void(std::uint64_t commit, bool leader)> on_progress;
 
  private:
   struct Peer {
@@ -64,6 +76,9 @@ class RegionService {
   std::unique_ptr<election::RaftStateMachine> machine_;
   election::SoftState soft_state_;
   bool stopped_ = false;
+  bool draining_ = false;
+  std::uint64_t reported_commit_ = 0;
+  bool reported_leader_ = false;
 };
 
 }  // namespace tern::node

@@ -11,6 +11,7 @@ import subprocess
 import time
 
 import pytest
+import redis
 
 from conftest import TERN_SERVER, ServerProcess, wait_until
 
@@ -190,3 +191,85 @@ def test_a_region_without_tls_files_or_with_an_unknown_node_id_does_not_start(tm
     result = subprocess.run(bad, capture_output=True, text=True, timeout=10)
     assert result.returncode != 0
     assert "region-nodes items are name=host:port" in result.stdout + result.stderr
+
+
+def followers_of(region, leader):
+    return [n for n in region.servers if n != leader]
+
+
+def test_writes_on_the_leader_reach_every_follower_through_the_region_log(region):
+    region.start_all()
+    leader = wait_until(region.leader, ELECTION_DEADLINE_S, "a leader")
+    with region.servers[leader].client() as r:
+        assert r.set("greeting", "hello") is True
+        assert r.incrby("hits", 5) == 5
+        assert r.incr("hits") == 6
+        r.hset("user:1", mapping={"name": "ada", "visits": "3"})
+        r.zadd("board", {"ann": 10, "bob": 20})
+        r.sadd("tags", "a", "b")
+        r.set("short", "lived", px=50)
+    expected = {"greeting": b"hello", "hits": b"6"}
+    for follower in followers_of(region, leader):
+        client = region.servers[follower].client()
+
+        def caught_up():
+            return (all(client.get(k) == v for k, v in expected.items())
+                    and client.hgetall("user:1") == {b"name": b"ada", b"visits": b"3"}
+                    and client.zrange("board", 0, -1, withscores=True) == [(b"ann", 10.0), (b"bob", 20.0)]
+                    and client.smembers("tags") == {b"a", b"b"})
+        wait_until(caught_up, ELECTION_DEADLINE_S, f"{follower} applying the leader's writes")
+        # The short-lived key expires everywhere: the leader's expiry travels as an op.
+        wait_until(lambda: client.get("short") is None, ELECTION_DEADLINE_S, "the expiry reaching " + follower)
+        info = client.info("replication")
+        assert info["tern_region_applied_index"] >= 7
+        client.close()
+
+
+def test_a_follower_refuses_writes_like_a_read_only_replica(region):
+    region.start_all()
+    leader = wait_until(region.leader, ELECTION_DEADLINE_S, "a leader")
+    follower = followers_of(region, leader)[0]
+    with region.servers[follower].client() as r:
+        # redis-py turns "-READONLY ..." into its ReadOnlyError, as for a Redis replica.
+        with pytest.raises(redis.exceptions.ReadOnlyError, match="You can't write against a read only replica"):
+            r.set("k", "v")
+        assert r.get("k") is None  # reads are served
+
+
+def test_quorum_ack_never_acknowledges_a_write_a_majority_does_not_have(region):
+    region.start_all()
+    leader = wait_until(region.leader, ELECTION_DEADLINE_S, "a leader")
+    followers = followers_of(region, leader)
+    for f in followers:
+        region.servers[f].process.send_signal(signal.SIGSTOP)
+    try:
+        with region.servers[leader].client() as r:
+            with pytest.raises(Exception):
+                # No majority: the reply is held, then the leader steps down (check-quorum)
+                # and closes the connection instead of acknowledging.
+                r.set("unacknowledged", "x")
+    finally:
+        for f in followers:
+            region.servers[f].process.send_signal(signal.SIGCONT)
+    wait_until(region.leader, ELECTION_DEADLINE_S, "a leader again after the pause")
+
+
+def test_local_ack_replies_at_once_without_a_majority(tmp_path):
+    region = Region(tmp_path)
+    try:
+        for name in region.names:
+            port = region.ports[region.names.index(name)]
+            region.servers[name] = ServerProcess(region.argv(name) + ["--region-ack", "local"], port,
+                                                 str(tmp_path / f"{name}.log"))
+        leader = wait_until(region.leader, ELECTION_DEADLINE_S, "a leader")
+        followers = followers_of(region, leader)
+        for f in followers:
+            region.servers[f].process.send_signal(signal.SIGSTOP)
+        try:
+            with region.servers[leader].client() as r:
+                assert r.set("acknowledged-locally", "x") is True
+        finally:
+            for f in followers:
+                region.servers[f].process.send_signal(signal.SIGCONT)
+    finally:
+        region.stop()
