@@ -126,7 +126,7 @@ int main(int argc, char** argv) {
   // durable term and vote live in the working directory.
   std::unique_ptr<RegionService> region;
   if (!node.settings().region_nodes.empty()) {
-    region = std::make_unique<RegionService>(io, node.settings(), "tern-region-" + node.node_id + ".state");
+    region = std::make_unique<RegionService>(io, node.settings(), "tern-region-" + node.node_id);
     // Until it leads, a node makes no ops of its own (no expiry, no eviction, no writes).
     node.store().set_may_write(false);
     region->on_apply = [&node](std::string_view payload) { node.apply_region_batch(payload); };

@@ -37,8 +37,12 @@ std::string role_text(election::Role role) {
 
 }  // namespace
 
-RegionService::RegionService(asio::io_context& io, const Settings& settings, std::string state_path)
-    : io_(io), settings_(settings), state_path_(std::move(state_path)), tick_timer_(io) {}
+RegionService::RegionService(asio::io_context& io, const Settings& settings, std::string storage_base)
+    : io_(io),
+      settings_(settings),
+      state_path_(storage_base + ".state"),
+      log_path_(storage_base + ".log"),
+      tick_timer_(io) {}
 
 bool RegionService::start(std::string* error) {
   const auto& nodes = settings_.region_nodes;
@@ -95,6 +99,21 @@ bool RegionService::start(std::string* error) {
   }
   election::PersistedState persisted;
   persisted.hard_state = std::get<election::HardState>(loaded);
+  EntryLogFile::Loaded entries;
+  auto opened = EntryLogFile::open(log_path_, &entries);
+  if (auto* failure = std::get_if<std::string>(&opened)) {
+    *error = *failure;
+    return false;
+  }
+  log_file_.emplace(std::move(std::get<EntryLogFile>(opened)));
+  if (entries.dropped_torn_tail) {
+    log_line(LogLevel::kWarning, "Region log '" + log_path_ + "': dropped a record torn by a crash");
+  }
+  persisted.entries = std::move(entries.entries);
+  // The keyspace itself is not stored: after a restart every logged entry is applied again, so
+  // the commit index starts from zero (volatile in Raft: only term, vote and the log must
+  // survive) and rises as the leader confirms it.
+  persisted.hard_state.commit = election::LogIndex{};
   election::ElectionConfig config;
   config.self = self_;
   config.initial_membership = membership;
@@ -266,7 +285,18 @@ void RegionService::drain() {
   const bool leader_before = reported_leader_;
   while (machine_->has_output()) {
     election::Output output = machine_->take_output();
-    // 1. Persist. Entries live in memory for now (see the header); the hard state is durable.
+    // 1. Persist: entries, then the hard state, both fsync'd (a commit index beyond the log
+    //    is clamped at restart, so this order is safe).
+    if (output.snapshot) {
+      log_line(LogLevel::kWarning, "Region: a snapshot arrived, which this version cannot install yet");
+    }
+    if (!output.entries.empty()) {
+      const std::string failure = log_file_->write(output.entries);
+      if (!failure.empty()) {
+        log_line(LogLevel::kWarning, "Region: " + failure + "; not sending this round's messages");
+        continue;
+      }
+    }
     if (output.hard_state) {
       const std::string failure = save_hard_state(state_path_, *output.hard_state);
       if (!failure.empty()) {

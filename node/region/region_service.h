@@ -7,7 +7,9 @@
 //
 // The region log carries the leader's CRDT op batches; every node applies committed entries in
 // log order (on_apply), and commit progress releases replies held for region-ack quorum
-// (on_progress). Not yet (issue 5, next steps): durable log entries, writes forwarded from
+// (on_progress). Entries and the term/vote are durable (entry_log_file.h, hard_state_file.h):
+// a restarted node rebuilds its keyspace by applying its log again. Not yet (issue 5, next
+// steps): compaction with snapshots, writes forwarded from
 // followers (they answer READONLY), WAIT, snapshots, and the resync of a deposed leader that
 // had applied writes which never committed.
 #include <asio.hpp>
@@ -18,6 +20,7 @@
 #include <vector>
 
 #include "node/config/settings.h"
+#include "node/region/entry_log_file.h"
 #include "node/region/peer_link.h"
 #include "node/region/region_status.h"
 #include "replication/election/raft_state_machine.h"
@@ -26,7 +29,8 @@ namespace tern::node {
 
 class RegionService {
  public:
-  RegionService(asio::io_context& io, const Settings& settings, std::string state_path);
+  // `storage_base` names the durable files: <base>.state (term, vote) and <base>.log (entries).
+  RegionService(asio::io_context& io, const Settings& settings, std::string storage_base);
   // Validates the settings, loads the hard state, listens on the peer port and starts dialling
   // and ticking. False with a message on any problem (the server must not start).
   bool start(std::string* error);
@@ -66,6 +70,8 @@ class RegionService {
   asio::io_context& io_;
   Settings settings_;
   std::string state_path_;
+  std::string log_path_;
+  std::optional<EntryLogFile> log_file_;
   election::NodeId self_;
   std::string self_name_;
   std::vector<std::unique_ptr<Peer>> peers_;  // every other node

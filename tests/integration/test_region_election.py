@@ -273,3 +273,21 @@ def test_local_ack_replies_at_once_without_a_majority(tmp_path):
                 region.servers[f].process.send_signal(signal.SIGCONT)
     finally:
         region.stop()
+
+
+def test_a_restarted_follower_catches_up_from_the_log(region):
+    region.start_all()
+    leader = wait_until(region.leader, ELECTION_DEADLINE_S, "a leader")
+    follower = followers_of(region, leader)[0]
+    with region.servers[leader].client() as r:
+        for i in range(100):
+            r.set(f"before:{i}", i)
+    region.kill(follower)
+    with region.servers[leader].client() as r:
+        for i in range(100):
+            r.set(f"during:{i}", i)  # a majority (leader + the other follower) still acknowledges
+    region.start(follower)
+    client = region.servers[follower].client()
+    wait_until(lambda: client.dbsize() == 200, ELECTION_DEADLINE_S, "the restarted follower catching up")
+    assert client.get("before:7") == b"7" and client.get("during:99") == b"99"
+    client.close()
