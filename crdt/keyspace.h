@@ -41,6 +41,12 @@ class Keyspace {
   void collect_garbage(const StampVector& stable);
 
   [[nodiscard]] const StampVector& applied() const { return applied_; }
+  // Forgets every key and every applied stamp (the databases keep their hash seeds): the start
+  // of a rebuild from a log.
+  void clear() {
+    for (auto& db : databases_) db.clear();
+    applied_ = StampVector{};
+  }
   [[nodiscard]] const KeyState* find(std::uint32_t database, std::string_view key) const;
   // Cache hints for a find that comes soon (see KeyTable::prefetch_slot): first the slot,
   // then, after the slots of a whole batch were asked for, the block.

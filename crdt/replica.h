@@ -34,6 +34,12 @@ class Replica {
 
   [[nodiscard]] RegionId region() const { return clock_.region(); }
   [[nodiscard]] const Keyspace& keyspace() const { return keyspace_; }
+  // Empties the keyspace for a rebuild (a region node whose state ran ahead of its log). The
+  // clock keeps its reading, so no stamp is ever issued twice.
+  void clear_keyspace() {
+    keyspace_.clear();
+    outbox_.clear();
+  }
   [[nodiscard]] const HybridLogicalClock& clock() const { return clock_; }
 
   // A remote op, delivered per the contract in keyspace.h. False for a duplicate.

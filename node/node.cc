@@ -231,6 +231,11 @@ void Node::apply_region_batch(std::string_view payload) {
   }
 }
 
+void Node::clear_for_region_rebuild() {
+  store_.replica().clear_keyspace();
+  for (std::uint32_t db = 0; db < store_.databases(); ++db) touch_database(db);  // WATCH sees it
+}
+
 void Node::on_region_progress(std::uint64_t commit, bool leader) {
   region_commit = commit;
   store_.set_may_write(leader);

@@ -117,6 +117,8 @@ class Node {
   // because this node lost leadership.
   void apply_region_batch(std::string_view payload);
   void on_region_progress(std::uint64_t commit, bool leader);
+  // Empties the keyspace before the region log is applied again (see RegionService::rebuild).
+  void clear_for_region_rebuild();
 
  private:
   void after_write(ClientState& client);

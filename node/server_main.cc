@@ -131,6 +131,7 @@ int main(int argc, char** argv) {
     node.store().set_may_write(false);
     region->on_apply = [&node](std::string_view payload) { node.apply_region_batch(payload); };
     region->on_progress = [&node](std::uint64_t commit, bool leader) { node.on_region_progress(commit, leader); };
+    region->on_rebuild = [&node] { node.clear_for_region_rebuild(); };
     node.region_propose = [&region](std::string payload) { return region->propose(std::move(payload)); };
     node.region_accepts_writes = [&region] { return region->accepts_writes(); };
     if (!region->start(&error)) {

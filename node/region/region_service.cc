@@ -313,6 +313,10 @@ void RegionService::drain() {
       if (entry.kind == election::EntryKind::kApplication && on_apply) on_apply(entry.payload);
     }
     if (output.soft_state && *output.soft_state != soft_state_) {
+      const bool deposed = soft_state_.role == election::Role::kLeader &&
+                           output.soft_state->role != election::Role::kLeader;
+      const election::Status now = machine_->status();
+      if (deposed && now.last_log.index > now.applied) rebuild_pending_ = true;
       const bool leader_changed = output.soft_state->leader != soft_state_.leader;
       soft_state_ = *output.soft_state;
       if (leader_changed || soft_state_.role == election::Role::kLeader) {
@@ -324,10 +328,30 @@ void RegionService::drain() {
     }
   }
   draining_ = false;
+  if (rebuild_pending_) rebuild();
   reported_commit_ = machine_->status().commit.value;
   reported_leader_ = soft_state_.role == election::Role::kLeader;
   if (on_progress && (reported_commit_ != commit_before || reported_leader_ != leader_before)) {
     on_progress(reported_commit_, reported_leader_);
+  }
+}
+
+void RegionService::rebuild() {
+  rebuild_pending_ = false;
+  const std::uint64_t applied = machine_->status().applied.value;
+  EntryLogFile::Loaded logged;
+  auto reopened = EntryLogFile::open(log_path_, &logged);
+  if (std::holds_alternative<std::string>(reopened)) {
+    log_line(LogLevel::kWarning, "Region: can't read the log to rebuild: " + std::get<std::string>(reopened));
+    return;
+  }
+  log_line(LogLevel::kNotice, "Region: " + self_name_ + " lost leadership with uncommitted writes applied; "
+                                                        "rebuilding its keyspace from the log (" +
+                                  std::to_string(applied) + " entries)");
+  if (on_rebuild) on_rebuild();
+  for (const election::Entry& entry : logged.entries) {
+    if (entry.index.value > applied) break;
+    if (entry.kind == election::EntryKind::kApplication && on_apply) on_apply(entry.payload);
   }
 }
 

@@ -45,6 +45,8 @@ class RegionService {
   // node; and the commit index with whether this node leads, after every change.
   std::function<void(std::string_view payload)> on_apply;
   std::function<void(std::uint64_t commit, bool leader)> on_progress;
+  // Empties the application state before the log is applied again from its first entry.
+  std::function<void()> on_rebuild;
 
  private:
   struct Peer {
@@ -65,6 +67,11 @@ class RegionService {
   // Carries out everything the state machine has produced.
   void drain();
   void send(const election::Message& message);
+  // A leader applies its writes when it makes them, before they commit. If it loses leadership
+  // with entries not yet committed, its keyspace may hold writes the region will never have:
+  // it empties the keyspace and applies its log again up to what was applied (the rest comes
+  // as the new leader commits it), so every node's state is exactly its committed log.
+  void rebuild();
   [[nodiscard]] std::string name_of(election::NodeId id) const;
 
   asio::io_context& io_;
@@ -83,6 +90,7 @@ class RegionService {
   election::SoftState soft_state_;
   bool stopped_ = false;
   bool draining_ = false;
+  bool rebuild_pending_ = false;
   std::uint64_t reported_commit_ = 0;
   bool reported_leader_ = false;
 };
