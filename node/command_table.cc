@@ -9,7 +9,7 @@ CommandTable::CommandTable() {
   const std::array families = {connection_commands(), server_commands(), key_commands(),
                                string_commands(),     hash_commands(),   set_commands(),
                                sorted_set_commands(), geo_commands(),     pubsub_commands(),
-                               transaction_commands()};
+                               transaction_commands(), region_commands()};
   for (const auto& family : families) {
     for (const auto& spec : family) {
       by_name_.emplace(spec.name, &spec);

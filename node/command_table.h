@@ -26,6 +26,8 @@ class CommandTable {
 // Each family's specs (static storage).
 std::span<const CommandSpec> connection_commands();
 std::span<const CommandSpec> server_commands();
+// SENTINEL (discovery of the region's leader) and FAILOVER: node/commands/region_commands.cc.
+std::span<const CommandSpec> region_commands();
 std::span<const CommandSpec> key_commands();
 std::span<const CommandSpec> string_commands();
 std::span<const CommandSpec> hash_commands();

@@ -109,6 +109,9 @@ class Node {
   // may take writes now (the leader, once its term's first entry committed).
   std::function<std::optional<std::uint64_t>(std::string payload)> region_propose;
   std::function<bool()> region_accepts_writes;
+  // FAILOVER: hands leadership to the named node (or the most up-to-date one when empty);
+  // empty on success, else Redis-style error text.
+  std::function<std::string(const std::string& target)> region_transfer;
   // The region's commit index as last reported (held replies go out at or below it).
   std::uint64_t region_commit = 0;
   // Region log events: a committed entry's op batch to apply here (every node; the leader's

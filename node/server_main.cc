@@ -134,6 +134,7 @@ int main(int argc, char** argv) {
     region->on_rebuild = [&node] { node.clear_for_region_rebuild(); };
     node.region_propose = [&region](std::string payload) { return region->propose(std::move(payload)); };
     node.region_accepts_writes = [&region] { return region->accepts_writes(); };
+    node.region_transfer = [&region](const std::string& target) { return region->transfer(target); };
     if (!region->start(&error)) {
       log_line(LogLevel::kWarning, "Region: " + error);
       return 1;

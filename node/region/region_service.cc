@@ -355,6 +355,21 @@ void RegionService::rebuild() {
   }
 }
 
+std::string RegionService::transfer(const std::string& target) {
+  if (soft_state_.role != election::Role::kLeader) return "ERR FAILOVER is not valid when server is a replica.";
+  std::optional<election::NodeId> to;
+  if (!target.empty()) {
+    for (std::size_t i = 0; i < settings_.region_nodes.size(); ++i) {
+      if (settings_.region_nodes[i].name == target) to = election::NodeId{i + 1};
+    }
+    if (!to || *to == self_) return "ERR FAILOVER target HOST and PORT is not a replica.";
+  }
+  auto started = machine_->transfer_leadership(to);
+  if (!started.ok()) return "ERR FAILOVER could not start: " + std::string(election::refusal_message(started.error()));
+  drain();
+  return {};
+}
+
 std::optional<std::uint64_t> RegionService::propose(std::string payload) {
   if (!soft_state_.accepts_writes) return std::nullopt;
   auto proposed = machine_->propose(std::move(payload));

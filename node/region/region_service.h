@@ -40,6 +40,9 @@ class RegionService {
   // when this node is not a leader that accepts writes.
   std::optional<std::uint64_t> propose(std::string payload);
   [[nodiscard]] bool accepts_writes() const { return soft_state_.accepts_writes; }
+  // FAILOVER: leadership transfer to the named node, or to the most up-to-date one when
+  // `target` is empty. Empty on success (the transfer has started), else the error reply.
+  std::string transfer(const std::string& target);
 
   // Set before start(): each committed application entry's payload, in log order, on every
   // node; and the commit index with whether this node leads, after every change.

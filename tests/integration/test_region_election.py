@@ -303,3 +303,45 @@ def test_a_restarted_follower_catches_up_from_the_log(region):
     wait_until(lambda: client.dbsize() == 200, ELECTION_DEADLINE_S, "the restarted follower catching up")
     assert client.get("before:7") == b"7" and client.get("during:99") == b"99"
     client.close()
+
+
+def test_redis_py_sentinel_finds_the_leader_and_keeps_working_across_a_failover(region):
+    """Every node answers the Sentinel commands with the region name as the master name."""
+    from redis.sentinel import Sentinel
+    region.start_all()
+    leader = wait_until(region.leader, ELECTION_DEADLINE_S, "a leader")
+    sentinel = Sentinel([("127.0.0.1", p) for p in region.ports], socket_timeout=2)
+    assert sentinel.discover_master("east") == ("127.0.0.1", region.ports[region.names.index(leader)])
+    replicas = sorted(port for _, port in sentinel.discover_slaves("east"))
+    assert replicas == sorted(p for n, p in zip(region.names, region.ports) if n != leader)
+    master = sentinel.master_for("east", socket_timeout=2)
+    assert master.set("through-sentinel", "1") is True
+    region.kill(leader)
+    survivors = [n for n in region.names if n != leader]
+    second = wait_until(lambda: region.leader(survivors), ELECTION_DEADLINE_S, "a new leader")
+
+    def written_through_sentinel():
+        try:
+            return master.set("after-failover", "2") is True
+        except (redis.ConnectionError, redis.TimeoutError, redis.ReadOnlyError):
+            return False  # the client retries, as an application would
+    wait_until(written_through_sentinel, ELECTION_DEADLINE_S, "a write through Sentinel after the failover")
+    with region.servers[second].client() as r:
+        assert r.get("through-sentinel") == b"1" and r.get("after-failover") == b"2"
+    with region.servers[second].client() as r:
+        assert r.execute_command("SENTINEL", "GET-MASTER-ADDR-BY-NAME", "east") == [
+            b"127.0.0.1", str(region.ports[region.names.index(second)]).encode()]
+        assert r.execute_command("SENTINEL", "GET-MASTER-ADDR-BY-NAME", "west") is None
+
+
+def test_failover_moves_leadership_to_the_named_node(region):
+    region.start_all()
+    leader = wait_until(region.leader, ELECTION_DEADLINE_S, "a leader")
+    target = followers_of(region, leader)[0]
+    port = region.ports[region.names.index(target)]
+    with region.servers[target].client() as r:
+        with pytest.raises(redis.ResponseError, match="FAILOVER is not valid when server is a replica"):
+            r.execute_command("FAILOVER")
+    with region.servers[leader].client() as r:
+        assert r.execute_command("FAILOVER", "TO", "127.0.0.1", str(port)) in (b"OK", "OK", True)
+    assert wait_until(lambda: region.leader() == target, ELECTION_DEADLINE_S, "the named node leading") is True
