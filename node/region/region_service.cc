@@ -375,7 +375,15 @@ std::optional<std::uint64_t> RegionService::propose(std::string payload) {
   auto proposed = machine_->propose(std::move(payload));
   if (!proposed.ok()) return std::nullopt;
   const std::uint64_t index = proposed.value().index.value;
-  drain();
+  // One drain (one fsync, one round of appends) for everything proposed by the handlers that
+  // run before it: a pipelined batch, and the other clients served in the same turn.
+  if (!drain_posted_) {
+    drain_posted_ = true;
+    asio::post(io_, [this] {
+      drain_posted_ = false;
+      if (!stopped_) drain();
+    });
+  }
   return index;
 }
 

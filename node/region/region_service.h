@@ -93,6 +93,7 @@ class RegionService {
   election::SoftState soft_state_;
   bool stopped_ = false;
   bool draining_ = false;
+  bool drain_posted_ = false;
   bool rebuild_pending_ = false;
   std::uint64_t reported_commit_ = 0;
   bool reported_leader_ = false;
