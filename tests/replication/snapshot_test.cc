@@ -6,6 +6,8 @@
 #include <lz4.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <functional>
 #include <random>
 #include <span>
@@ -571,6 +573,53 @@ TEST_CASE("a keyspace changed while the writer runs is refused, never restored a
     why = finished.error().detail;
   }
   CHECK(why.find("not covered by the applied vector") != std::string::npos);
+}
+
+// The fuzz target's input (tests/fuzz/snapshot_decode_fuzz.cc): a mode byte, then messages
+// each prefixed by its 4-byte big-endian length.
+std::string fuzz_input(char mode, const std::vector<std::string>& messages) {
+  std::string out(1, mode);
+  for (const auto& m : messages) {
+    for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((m.size() >> shift) & 0xFF));
+    out += m;
+  }
+  return out;
+}
+
+// Not a property: writes the fuzz target's seed corpus when TERN_WRITE_FUZZ_CORPUS names a
+// directory (tests/fuzz/corpus/snapshot_decode/ is made this way). Without it, it still checks
+// that every stream seed reads back, so the corpus cannot silently go stale.
+TEST_CASE("snapshot seeds read back and can be written as a fuzz corpus") {
+  const char* dir = std::getenv("TERN_WRITE_FUZZ_CORPUS");  // NOLINT(concurrency-mt-unsafe)
+  std::vector<std::pair<std::string, std::string>> seeds;
+  const auto add_stream = [&](const std::string& name, const Snapshot& snapshot) {
+    std::vector<std::string> messages{snapshot.header};
+    messages.insert(messages.end(), snapshot.chunks.begin(), snapshot.chunks.end());
+    CHECK(read_snapshot(snapshot).ok());
+    seeds.emplace_back(name, fuzz_input('\0', messages));
+  };
+  add_stream("empty", write_snapshot(Keyspace(4)));
+  auto world = history(5, 60);
+  add_stream("history_small_chunks", write_snapshot(world.replica(0).keyspace(), 120));
+  add_stream("history_one_chunk", write_snapshot(world.replica(1).keyspace()));
+  // Key batches for the records mode: every key of one region, one batch per key.
+  std::vector<std::string> batches;
+  const Keyspace& keyspace = world.replica(2).keyspace();
+  for (std::uint32_t db = 0; db < keyspace.database_count(); ++db) {
+    for (const auto& [key, state] : keyspace.database(db)) {
+      wire::SnapshotKeyBatch batch;
+      crdt::encode_key(db, key, state, batch.add_keys());
+      batches.push_back(batch.SerializeAsString());
+    }
+  }
+  REQUIRE(!batches.empty());
+  seeds.emplace_back("key_batches", fuzz_input('\1', batches));
+  if (dir != nullptr) {
+    for (const auto& [name, bytes] : seeds) {
+      std::ofstream out(std::string(dir) + "/" + name + ".snap", std::ios::binary);
+      out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    }
+  }
 }
 
 }  // namespace
