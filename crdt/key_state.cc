@@ -813,10 +813,11 @@ KeyState::Parts KeyState::export_parts() const {
               [](const SetElement& a, const SetElement& b) { return a.member < b.member; });
   }
   if (extras_) {
+    const auto by_stamp = [](const auto& a, const auto& b) { return a.stamp < b.stamp; };
     out.ttl = extras_->ttl;
-    std::sort(out.ttl.begin(), out.ttl.end(), [](const auto& a, const auto& b) { return a.stamp < b.stamp; });
+    std::sort(out.ttl.begin(), out.ttl.end(), by_stamp);
     out.kills = extras_->kills;
-    std::sort(out.kills.begin(), out.kills.end(), [](const auto& a, const auto& b) { return a.stamp < b.stamp; });
+    std::sort(out.kills.begin(), out.kills.end(), by_stamp);
   }
   return out;
 }
@@ -908,10 +909,13 @@ Result<KeyState> KeyState::from_parts(Parts parts, const StampVector& applied) {
     return true;
   };
   if (!parts.hash_fields.empty()) {
-    if (auto done = import_map(parts.hash_fields, out.collections().hash); !done.ok()) return done.error();
+    if (auto done = import_map(parts.hash_fields, out.collections().hash); !done.ok()) {
+      return done.error();
+    }
   }
   if (!parts.sorted_set_members.empty()) {
-    if (auto done = import_map(parts.sorted_set_members, out.collections().sorted_set); !done.ok()) {
+    auto done = import_map(parts.sorted_set_members, out.collections().sorted_set);
+    if (!done.ok()) {
       return done.error();
     }
   }
@@ -943,12 +947,17 @@ std::string KeyState::describe() const {
   }
   if (extras_) {
     // In stamp order, so equal states describe alike whatever order the entries arrived in.
+    const auto by_stamp = [](const auto& a, const auto& b) { return a.stamp < b.stamp; };
     auto ttl = extras_->ttl;
-    std::sort(ttl.begin(), ttl.end(), [](const auto& a, const auto& b) { return a.stamp < b.stamp; });
+    std::sort(ttl.begin(), ttl.end(), by_stamp);
     auto kills = extras_->kills;
-    std::sort(kills.begin(), kills.end(), [](const auto& a, const auto& b) { return a.stamp < b.stamp; });
-    for (const auto& t : ttl) out += " ttl(" + std::to_string(t.stamp.bits()) + "," + std::to_string(t.deadline_ms) + ")";
-    for (const auto& k : kills) out += " kill(" + std::to_string(k.stamp.bits()) + "," + std::to_string(k.deadline_ms) + ")";
+    std::sort(kills.begin(), kills.end(), by_stamp);
+    const auto item = [](const char* name, Stamp stamp, std::uint64_t deadline_ms) {
+      return std::string(" ") + name + "(" + std::to_string(stamp.bits()) + "," +
+             std::to_string(deadline_ms) + ")";
+    };
+    for (const auto& t : ttl) out += item("ttl", t.stamp, t.deadline_ms);
+    for (const auto& k : kills) out += item("kill", k.stamp, k.deadline_ms);
   }
   return out;
 }

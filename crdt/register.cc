@@ -532,7 +532,9 @@ std::string_view Register::first_broken_rule(const Parts& parts) {
     }
   }
   for (const auto& e : parts.entries) {
-    if (e.last.is_zero() || e.first.is_zero()) return "a counter entry has a first or last stamp of 0";
+    if (e.last.is_zero() || e.first.is_zero()) {
+      return "a counter entry has a first or last stamp of 0";
+    }
   }
   if (!slots_increase(parts.entries)) {
     return "counter entries are not in strictly increasing slot order";

@@ -21,7 +21,9 @@ using Repeated = pb::RepeatedPtrField<T>;
 // A check with no value to return: nullopt when it passes.
 using Refusal = std::optional<SnapshotRefusal>;
 
-SnapshotRefusal refuse(Errc code, std::string detail) { return SnapshotRefusal{code, std::move(detail)}; }
+SnapshotRefusal refuse(Errc code, std::string detail) {
+  return SnapshotRefusal{code, std::move(detail)};
+}
 
 // ---- encoding ----------------------------------------------------------------------------
 
@@ -136,8 +138,8 @@ Refusal decode_named(const Repeated<wire::SnapshotNamedRegister>& in, const Snap
   out->reserve(static_cast<std::size_t>(in.size()));
   for (const auto& n : in) {
     KeyState::NamedRegister named;
-    if (auto refused = decode_bytes(n.name(), limits.max_value_bytes, "a field or member name",
-                                    &named.name)) {
+    if (auto refused =
+            decode_bytes(n.name(), limits.max_value_bytes, "a field or member name", &named.name)) {
       return refused;
     }
     if (auto refused = decode_register(n.state(), limits, &named.parts)) return refused;
@@ -291,7 +293,8 @@ SnapshotResult<RestoredKey> decode_key(const wire::SnapshotKey& in, const StampV
   if (auto refused = decode_timed(in.ttl(), &parts.ttl)) return *refused;
   if (auto refused = decode_timed(in.kills(), &parts.kills)) return *refused;
   const std::string_view broken = KeyState::first_broken_rule(parts, applied);
-  if (!broken.empty()) return refuse(Errc::kMalformed, "a key record breaks a rule: " + std::string(broken));
+  if (!broken.empty())
+    return refuse(Errc::kMalformed, "a key record breaks a rule: " + std::string(broken));
   auto state = KeyState::from_parts(std::move(parts), applied);
   if (!state.ok()) return refuse(state.error(), "a key record could not be rebuilt");
   out.state = std::move(state).value();
@@ -318,7 +321,8 @@ SnapshotResult<std::vector<RestoredKey>> decode_key_batch(std::span<const std::b
     }
   }
   wire::SnapshotKeyBatch batch;
-  if (!batch.ParseFromArray(data, size)) return refuse(Errc::kMalformed, "the key batch does not parse");
+  if (!batch.ParseFromArray(data, size))
+    return refuse(Errc::kMalformed, "the key batch does not parse");
   std::vector<RestoredKey> out;
   out.reserve(static_cast<std::size_t>(batch.keys_size()));
   for (const auto& record : batch.keys()) {

@@ -63,7 +63,7 @@ template <typename T>
 class [[nodiscard]] SnapshotResult {
  public:
   SnapshotResult(T value) : data_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
-  SnapshotResult(SnapshotRefusal refusal)                // NOLINT(google-explicit-constructor)
+  SnapshotResult(SnapshotRefusal refusal)               // NOLINT(google-explicit-constructor)
       : data_(std::move(refusal)) {}
   [[nodiscard]] bool ok() const { return std::holds_alternative<T>(data_); }
   [[nodiscard]] const SnapshotRefusal& error() const { return std::get<SnapshotRefusal>(data_); }

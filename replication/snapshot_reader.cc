@@ -17,11 +17,16 @@ constexpr std::uint64_t kLz4MaxExpansion = 255;
 
 WireErrc wire_code(crdt::Errc code) {
   switch (code) {
-    case crdt::Errc::kTooLarge: return WireErrc::kTooLarge;
-    case crdt::Errc::kMissingField: return WireErrc::kMissingField;
-    case crdt::Errc::kBadRegion: return WireErrc::kOutOfRange;
-    case crdt::Errc::kUnsupportedVersion: return WireErrc::kUnsupportedVersion;
-    default: return WireErrc::kMalformed;
+    case crdt::Errc::kTooLarge:
+      return WireErrc::kTooLarge;
+    case crdt::Errc::kMissingField:
+      return WireErrc::kMissingField;
+    case crdt::Errc::kBadRegion:
+      return WireErrc::kOutOfRange;
+    case crdt::Errc::kUnsupportedVersion:
+      return WireErrc::kUnsupportedVersion;
+    default:
+      return WireErrc::kMalformed;
   }
 }
 
@@ -56,27 +61,31 @@ WireResult<SnapshotProgress> SnapshotReader::take_header(std::span<const std::by
   }
   if (header.schema_version() == 0 || header.schema_version() > crdt::kSnapshotSchemaVersion) {
     return fail(WireErrc::kUnsupportedVersion,
-                "schema version " + std::to_string(header.schema_version()) + " (this build reads 1 to " +
-                    std::to_string(crdt::kSnapshotSchemaVersion) + ")");
+                "schema version " + std::to_string(header.schema_version()) +
+                    " (this build reads 1 to " + std::to_string(crdt::kSnapshotSchemaVersion) +
+                    ")");
   }
   if (header.compression() != wire::CHUNK_COMPRESSION_LZ4_BLOCK) {
-    return fail(WireErrc::kUnknownKind,
-                "chunk compression " + std::to_string(header.compression()) + " is not lz4 block (1)");
+    return fail(
+        WireErrc::kUnknownKind,
+        "chunk compression " + std::to_string(header.compression()) + " is not lz4 block (1)");
   }
   if (header.origin_region() >= crdt::kMaxRegions) {
     return fail(WireErrc::kOutOfRange, "origin region " + std::to_string(header.origin_region()));
   }
   if (header.database_count() == 0 || header.database_count() > limits_.max_databases) {
-    return fail(WireErrc::kOutOfRange,
-                "a database count of " + std::to_string(header.database_count()) +
-                    " (1 to " + std::to_string(limits_.max_databases) + " accepted)");
+    return fail(WireErrc::kOutOfRange, "a database count of " +
+                                           std::to_string(header.database_count()) + " (1 to " +
+                                           std::to_string(limits_.max_databases) + " accepted)");
   }
   if (header.key_count() > limits_.max_keys) {
     return fail(WireErrc::kTooLarge, "a key count of " + std::to_string(header.key_count()) +
-                                         " (the limit is " + std::to_string(limits_.max_keys) + ")");
+                                         " (the limit is " + std::to_string(limits_.max_keys) +
+                                         ")");
   }
   auto applied = crdt::decode_applied_vector(
-      std::span<const std::uint64_t>(header.applied().data(), static_cast<std::size_t>(header.applied_size())),
+      std::span<const std::uint64_t>(header.applied().data(),
+                                     static_cast<std::size_t>(header.applied_size())),
       limits_);
   if (!applied.ok()) return fail(wire_code(applied.error().code), applied.error().detail);
 
@@ -99,13 +108,14 @@ WireResult<SnapshotProgress> SnapshotReader::take_chunk(std::span<const std::byt
   if (!info_) return fail(WireErrc::kMalformed, "a chunk before the header");
   const std::uint64_t expected = progress_.chunks;
   if (progress_.complete) {
-    return fail(WireErrc::kMalformed, "a chunk after the last one (" + std::to_string(expected) +
-                                          " chunks were taken)");
+    return fail(WireErrc::kMalformed,
+                "a chunk after the last one (" + std::to_string(expected) + " chunks were taken)");
   }
   // The largest chunk a writer within our limits makes: the compressed batch and a few fields.
   const std::size_t max_chunk_bytes =
-      static_cast<std::size_t>(LZ4_compressBound(static_cast<int>(
-          std::min<std::size_t>(limits_.max_batch_bytes, LZ4_MAX_INPUT_SIZE)))) + 64;
+      static_cast<std::size_t>(LZ4_compressBound(
+          static_cast<int>(std::min<std::size_t>(limits_.max_batch_bytes, LZ4_MAX_INPUT_SIZE)))) +
+      64;
   if (bytes.size() > max_chunk_bytes || bytes.size() > static_cast<std::size_t>(INT_MAX)) {
     return fail(WireErrc::kTooLarge, "chunk " + std::to_string(expected) + " has " +
                                          std::to_string(bytes.size()) + " bytes");
@@ -119,16 +129,18 @@ WireResult<SnapshotProgress> SnapshotReader::take_chunk(std::span<const std::byt
                                           " in snapshot " + std::to_string(info_->snapshot_id));
   }
   if (chunk.index() != expected) {
-    return fail(WireErrc::kMalformed,
-                (chunk.index() < expected ? "chunk " + std::to_string(chunk.index()) + " again"
-                                          : "chunk " + std::to_string(chunk.index()) + " out of order") +
-                    " (expected chunk " + std::to_string(expected) + ")");
+    return fail(
+        WireErrc::kMalformed,
+        (chunk.index() < expected ? "chunk " + std::to_string(chunk.index()) + " again"
+                                  : "chunk " + std::to_string(chunk.index()) + " out of order") +
+            " (expected chunk " + std::to_string(expected) + ")");
   }
   const std::string prefix = "chunk " + std::to_string(expected) + ": ";
   const std::uint64_t keys_left = info_->key_count - progress_.keys;
   if (chunk.key_count() > keys_left) {
     return fail(WireErrc::kMalformed, prefix + std::to_string(chunk.key_count()) +
-                                          " keys where the header leaves " + std::to_string(keys_left));
+                                          " keys where the header leaves " +
+                                          std::to_string(keys_left));
   }
   // Only an empty keyspace makes an empty chunk, and then it is the only one.
   if (chunk.key_count() == 0 && !(chunk.last() && expected == 0 && info_->key_count == 0)) {
@@ -143,27 +155,28 @@ WireResult<SnapshotProgress> SnapshotReader::take_chunk(std::span<const std::byt
                                          std::to_string(limits_.max_batch_bytes) + ")");
   }
   if (batch_bytes > kLz4MaxExpansion * compressed_size ||
-      compressed_size > static_cast<std::size_t>(LZ4_compressBound(static_cast<int>(batch_bytes)))) {
+      compressed_size >
+          static_cast<std::size_t>(LZ4_compressBound(static_cast<int>(batch_bytes)))) {
     return fail(WireErrc::kMalformed, prefix + std::to_string(compressed_size) +
                                           " compressed bytes cannot hold a batch of " +
                                           std::to_string(batch_bytes));
   }
   std::string batch(static_cast<std::size_t>(batch_bytes), '\0');
   if (batch_bytes > 0) {
-    const int decoded = LZ4_decompress_safe(chunk.compressed_batch().data(), batch.data(),
-                                            static_cast<int>(compressed_size),
-                                            static_cast<int>(batch_bytes));
+    const int decoded =
+        LZ4_decompress_safe(chunk.compressed_batch().data(), batch.data(),
+                            static_cast<int>(compressed_size), static_cast<int>(batch_bytes));
     if (decoded != static_cast<int>(batch_bytes)) {
-      return fail(WireErrc::kMalformed,
-                  prefix + "the lz4 block does not decode to the " + std::to_string(batch_bytes) +
-                      " bytes announced");
+      return fail(WireErrc::kMalformed, prefix + "the lz4 block does not decode to the " +
+                                            std::to_string(batch_bytes) + " bytes announced");
     }
   }
   if (snapshot_batch_check(batch) != chunk.batch_check()) {
     return fail(WireErrc::kMalformed, prefix + "the batch does not match its check (corrupt)");
   }
-  auto records = crdt::decode_key_batch(std::as_bytes(std::span<const char>(batch.data(), batch.size())),
-                                        info_->applied, info_->database_count, limits_);
+  auto records =
+      crdt::decode_key_batch(std::as_bytes(std::span<const char>(batch.data(), batch.size())),
+                             info_->applied, info_->database_count, limits_);
   if (!records.ok()) return fail(wire_code(records.error().code), prefix + records.error().detail);
   if (records.value().size() != chunk.key_count()) {
     return fail(WireErrc::kMalformed, prefix + std::to_string(records.value().size()) +
@@ -192,7 +205,8 @@ WireResult<crdt::Keyspace> SnapshotReader::finish() {
                                           std::to_string(progress_.chunks) + " chunks taken)");
   }
   if (progress_.keys != info_->key_count) {
-    return fail(WireErrc::kMalformed, std::to_string(progress_.keys) + " keys where the header says " +
+    return fail(WireErrc::kMalformed, std::to_string(progress_.keys) +
+                                          " keys where the header says " +
                                           std::to_string(info_->key_count));
   }
   const std::uint64_t digest = keyspace_->digest();

@@ -80,10 +80,9 @@ WireResult<std::optional<std::string>> SnapshotWriter::next_chunk() {
     const std::size_t framed = 1 + varint_size(record.size()) + record.size();
     if (keys > 0 && batch.size() + framed > options_.chunk_target_bytes) break;
     if (batch.size() + framed > max_batch) {
-      return WireError{WireErrc::kTooLarge,
-                       "a key record of " + std::to_string(record.size()) +
-                           " bytes does not fit a snapshot chunk (limit " +
-                           std::to_string(max_batch) + " bytes)"};
+      return WireError{WireErrc::kTooLarge, "a key record of " + std::to_string(record.size()) +
+                                                " bytes does not fit a snapshot chunk (limit " +
+                                                std::to_string(max_batch) + " bytes)"};
     }
     batch.push_back(kBatchKeysTag);
     put_varint(batch, record.size());
@@ -95,11 +94,11 @@ WireResult<std::optional<std::string>> SnapshotWriter::next_chunk() {
   if (pending_.empty()) fill_pending();
   const bool last = pending_.empty();
 
-  std::string compressed(static_cast<std::size_t>(LZ4_compressBound(static_cast<int>(batch.size()))),
-                         '\0');
-  const int written = LZ4_compress_default(batch.data(), compressed.data(),
-                                           static_cast<int>(batch.size()),
-                                           static_cast<int>(compressed.size()));
+  std::string compressed(
+      static_cast<std::size_t>(LZ4_compressBound(static_cast<int>(batch.size()))), '\0');
+  const int written =
+      LZ4_compress_default(batch.data(), compressed.data(), static_cast<int>(batch.size()),
+                           static_cast<int>(compressed.size()));
   if (written <= 0 && !batch.empty()) {
     return WireError{WireErrc::kTooLarge, "lz4 could not compress a snapshot chunk"};
   }

@@ -1,6 +1,8 @@
 // KeyState::export_parts / from_parts and crdt/snapshot_codec.h: every key's whole state goes
 // out and comes back item for item (digest, summaries, behaviour), through Protobuf bytes too,
 // and parts that break an invariant the CRDT code assumes are refused by name.
+#include "crdt/snapshot_codec.h"
+
 #include <doctest/doctest.h>
 
 #include <random>
@@ -8,7 +10,6 @@
 
 #include "crdt/key_state.h"
 #include "crdt/replica.h"
-#include "crdt/snapshot_codec.h"
 #include "tests/crdt/random_commands.h"
 #include "tests/crdt/simulation.h"
 
@@ -37,13 +38,16 @@ void for_each_random_key(std::uint64_t seeds, Visit&& visit) {
     for (std::size_t r = 0; r < world.size(); ++r) {
       const Keyspace& keyspace = world.replica(r).keyspace();
       for (std::uint32_t db = 0; db < keyspace.database_count(); ++db) {
-        for (const auto& [key, state] : keyspace.database(db)) visit(seed, keyspace, db, key, state);
+        for (const auto& [key, state] : keyspace.database(db))
+          visit(seed, keyspace, db, key, state);
       }
     }
   }
 }
 
-TEST_CASE("key state parts rebuild the same items, digest and summaries, directly and through protobuf bytes") {
+TEST_CASE(
+    "key state parts rebuild the same items, digest and summaries, directly and through protobuf "
+    "bytes") {
   std::size_t keys = 0;
   for_each_random_key(40, [&](std::uint64_t seed, const Keyspace& keyspace, std::uint32_t db,
                               std::string_view key, const KeyState& state) {
@@ -66,8 +70,9 @@ TEST_CASE("key state parts rebuild the same items, digest and summaries, directl
     wire::SnapshotKeyBatch batch;
     encode_key(db, key, state, batch.add_keys());
     const std::string bytes = batch.SerializeAsString();
-    auto decoded = decode_key_batch(std::as_bytes(std::span<const char>(bytes.data(), bytes.size())),
-                                    keyspace.applied(), keyspace.database_count());
+    auto decoded =
+        decode_key_batch(std::as_bytes(std::span<const char>(bytes.data(), bytes.size())),
+                         keyspace.applied(), keyspace.database_count());
     if (!decoded.ok()) FAIL(decoded.error().detail);
     REQUIRE(decoded.value().size() == 1);
     REQUIRE(decoded.value()[0].database == db);
@@ -172,11 +177,14 @@ TEST_CASE("from_parts refuses registers whose bases or entries break the order a
   }
 }
 
-TEST_CASE("from_parts refuses collections with repeated names, empty registers or elements without stamps") {
+TEST_CASE(
+    "from_parts refuses collections with repeated names, empty registers or elements without "
+    "stamps") {
   SampleParts s = sample_parts();
   SUBCASE("a field twice") {
     s.parts.hash_fields.push_back(s.parts.hash_fields[0]);
-    CHECK(broken(s) == "hash fields or sorted-set members are not in strictly increasing byte order");
+    CHECK(broken(s) ==
+          "hash fields or sorted-set members are not in strictly increasing byte order");
   }
   SUBCASE("an empty field register") {
     s.parts.hash_fields[0].parts = {};
@@ -208,7 +216,9 @@ TEST_CASE("from_parts refuses collections with repeated names, empty registers o
   }
 }
 
-TEST_CASE("from_parts refuses items the applied vector does not cover or a kill mark would have removed") {
+TEST_CASE(
+    "from_parts refuses items the applied vector does not cover or a kill mark would have "
+    "removed") {
   SampleParts s = sample_parts();
   SUBCASE("a base from a region never applied") {
     s.parts.string.bases[1].stamp = Stamp::make(101, 0, RegionId{3});

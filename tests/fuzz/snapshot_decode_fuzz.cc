@@ -70,7 +70,8 @@ void check_stream(const std::vector<std::span<const std::byte>>& messages) {
   SnapshotWriterOptions options;
   options.chunk_target_bytes = 64;
   options.limits = fuzz_limits();
-  SnapshotWriter writer(restored.value(), SnapshotOrigin{crdt::RegionId{1}, std::nullopt, 9}, options);
+  SnapshotWriter writer(restored.value(), SnapshotOrigin{crdt::RegionId{1}, std::nullopt, 9},
+                        options);
   SnapshotReader again(2, fuzz_limits());
   if (!again.take_header(as_bytes(writer.header())).ok()) __builtin_trap();
   for (;;) {

@@ -140,11 +140,13 @@ void deliver_logs(Replica& replica, const sim::Simulation& world, std::uint64_t 
 // another hash seed, so a DEL or FLUSHDB lists the same registers and keys in another order
 // (apply looks them up by name, so the order carries no meaning).
 std::string canonical_op(crdt::Op op) {
-  const auto by_register = [](const crdt::RegisterObservations& a, const crdt::RegisterObservations& b) {
+  const auto by_register = [](const crdt::RegisterObservations& a,
+                              const crdt::RegisterObservations& b) {
     return std::tie(a.target, a.path) < std::tie(b.target, b.path);
   };
   std::sort(op.observed.begin(), op.observed.end(), by_register);
-  for (auto& key : op.flush_observed) std::sort(key.registers.begin(), key.registers.end(), by_register);
+  for (auto& key : op.flush_observed)
+    std::sort(key.registers.begin(), key.registers.end(), by_register);
   std::sort(op.flush_observed.begin(), op.flush_observed.end(),
             [](const auto& a, const auto& b) { return a.key < b.key; });
   wire::Op out;
@@ -152,7 +154,9 @@ std::string canonical_op(crdt::Op op) {
   return out.SerializeAsString();
 }
 
-TEST_CASE("snapshot of random histories restores the same digest, items, visible data and applied vector") {
+TEST_CASE(
+    "snapshot of random histories restores the same digest, items, visible data and applied "
+    "vector") {
   for (std::uint64_t seed = 1; seed <= 150; ++seed) {
     CAPTURE(seed);
     auto world = history(seed, 40 + static_cast<int>(seed % 5) * 60);
@@ -178,7 +182,9 @@ TEST_CASE("snapshot of random histories restores the same digest, items, visible
   }
 }
 
-TEST_CASE("a restored keyspace is a real CRDT state: further writes, deliveries, joins and GC stay identical") {
+TEST_CASE(
+    "a restored keyspace is a real CRDT state: further writes, deliveries, joins and GC stay "
+    "identical") {
   std::uint64_t compared = 0;
   for (std::uint64_t seed = 1; seed <= 60; ++seed) {
     CAPTURE(seed);
@@ -238,18 +244,22 @@ TEST_CASE("a restored keyspace is a real CRDT state: further writes, deliveries,
       REQUIRE(right_copy.digest() == right_restored.digest());
     }
   }
-  std::printf("snapshot-continuation: %llu steps compared\n", static_cast<unsigned long long>(compared));
+  std::printf("snapshot-continuation: %llu steps compared\n",
+              static_cast<unsigned long long>(compared));
 }
 
-TEST_CASE("chunk boundaries at every size, from one key per chunk to one chunk, restore the same keyspace") {
+TEST_CASE(
+    "chunk boundaries at every size, from one key per chunk to one chunk, restore the same "
+    "keyspace") {
   auto world = history(4242, 400);
   const Keyspace& original = world.replica(1).keyspace();
   std::uint64_t keys = 0;
-  for (std::uint32_t db = 0; db < original.database_count(); ++db) keys += original.database(db).size();
+  for (std::uint32_t db = 0; db < original.database_count(); ++db)
+    keys += original.database(db).size();
   REQUIRE(keys > 5);
-  for (std::size_t target : {std::size_t{1}, std::size_t{2}, std::size_t{50}, std::size_t{100},
-                             std::size_t{333}, std::size_t{1000}, std::size_t{4096},
-                             std::size_t{1} << 20}) {
+  for (std::size_t target :
+       {std::size_t{1}, std::size_t{2}, std::size_t{50}, std::size_t{100}, std::size_t{333},
+        std::size_t{1000}, std::size_t{4096}, std::size_t{1} << 20}) {
     CAPTURE(target);
     const Snapshot snapshot = write_snapshot(original, target);
     if (target <= 2) CHECK(snapshot.chunks.size() == keys);  // a key never shares a tiny chunk
@@ -284,7 +294,8 @@ TEST_CASE("a snapshot with 16 databases puts every key back in its own database"
   for (std::uint32_t db = 0; db < 16; ++db) {
     CAPTURE(db);
     CHECK(restored.database(db).size() == 3);
-    CHECK(restored.find(db, "same")->string_register().read().text == "value in db " + std::to_string(db));
+    CHECK(restored.find(db, "same")->string_register().read().text ==
+          "value in db " + std::to_string(db));
     CHECK(restored.find(db, "set" + std::to_string(db))->set_contains("m"));
   }
 }
@@ -301,14 +312,16 @@ std::string refusal(const Snapshot& snapshot) {
   return result.ok() ? std::string("(accepted)") : result.error().detail;
 }
 
-std::string rewrite_header(const std::string& bytes, const std::function<void(wire::SnapshotHeader&)>& edit) {
+std::string rewrite_header(const std::string& bytes,
+                           const std::function<void(wire::SnapshotHeader&)>& edit) {
   wire::SnapshotHeader header;
   REQUIRE(header.ParseFromString(bytes));
   edit(header);
   return header.SerializeAsString();
 }
 
-std::string rewrite_chunk(const std::string& bytes, const std::function<void(wire::SnapshotChunk&)>& edit) {
+std::string rewrite_chunk(const std::string& bytes,
+                          const std::function<void(wire::SnapshotChunk&)>& edit) {
   wire::SnapshotChunk chunk;
   REQUIRE(chunk.ParseFromString(bytes));
   edit(chunk);
@@ -317,7 +330,8 @@ std::string rewrite_chunk(const std::string& bytes, const std::function<void(wir
 
 // Rewrites the records inside a chunk and repacks it consistently (size, check, lz4), so that
 // only the records are wrong.
-std::string rewrite_batch(const std::string& bytes, const std::function<void(wire::SnapshotKeyBatch&)>& edit) {
+std::string rewrite_batch(const std::string& bytes,
+                          const std::function<void(wire::SnapshotKeyBatch&)>& edit) {
   return rewrite_chunk(bytes, [&](wire::SnapshotChunk& chunk) {
     std::string batch(chunk.batch_bytes(), '\0');
     REQUIRE(LZ4_decompress_safe(chunk.compressed_batch().data(), batch.data(),
@@ -327,9 +341,11 @@ std::string rewrite_batch(const std::string& bytes, const std::function<void(wir
     REQUIRE(records.ParseFromString(batch));
     edit(records);
     batch = records.SerializeAsString();
-    std::string compressed(static_cast<std::size_t>(LZ4_compressBound(static_cast<int>(batch.size()))), '\0');
-    const int written = LZ4_compress_default(batch.data(), compressed.data(), static_cast<int>(batch.size()),
-                                             static_cast<int>(compressed.size()));
+    std::string compressed(
+        static_cast<std::size_t>(LZ4_compressBound(static_cast<int>(batch.size()))), '\0');
+    const int written =
+        LZ4_compress_default(batch.data(), compressed.data(), static_cast<int>(batch.size()),
+                             static_cast<int>(compressed.size()));
     compressed.resize(static_cast<std::size_t>(written));
     chunk.set_batch_bytes(batch.size());
     chunk.set_batch_check(snapshot_batch_check(batch));
@@ -344,7 +360,9 @@ TEST_CASE("the sample snapshot used by the refusal tests is accepted as written"
   CHECK(refusal(snapshot) == "(accepted)");
 }
 
-TEST_CASE("chunks out of order, repeated, missing at the end, after the last or of another snapshot are refused") {
+TEST_CASE(
+    "chunks out of order, repeated, missing at the end, after the last or of another snapshot are "
+    "refused") {
   const Snapshot good = sample_snapshot();
   SUBCASE("swapped") {
     Snapshot s = good;
@@ -383,7 +401,8 @@ TEST_CASE("sizes a chunk claims are checked against the limits and lz4's ratio b
   const Snapshot good = sample_snapshot();
   SUBCASE("a decompressed size above max_batch_bytes") {
     Snapshot s = good;
-    s.chunks[0] = rewrite_chunk(s.chunks[0], [](wire::SnapshotChunk& c) { c.set_batch_bytes(std::uint64_t{1} << 40); });
+    s.chunks[0] = rewrite_chunk(
+        s.chunks[0], [](wire::SnapshotChunk& c) { c.set_batch_bytes(std::uint64_t{1} << 40); });
     const auto why = refusal(s);
     CHECK(why.find("a batch of 1099511627776 bytes (the limit is") != std::string::npos);
   }
@@ -410,7 +429,8 @@ TEST_CASE("sizes a chunk claims are checked against the limits and lz4's ratio b
     REQUIRE(reader.take_header(as_bytes(good.header)).ok());
     auto r = reader.take_chunk(as_bytes(good.chunks[0]));
     REQUIRE_FALSE(r.ok());
-    CHECK(r.error().detail.find("more than 2 records (max_records_per_batch)") != std::string::npos);
+    CHECK(r.error().detail.find("more than 2 records (max_records_per_batch)") !=
+          std::string::npos);
   }
 }
 
@@ -427,7 +447,8 @@ TEST_CASE("a corrupt lz4 block or a batch that fails its check is refused at its
   }
   SUBCASE("batch check differs") {
     Snapshot s = good;
-    s.chunks[1] = rewrite_chunk(s.chunks[1], [](wire::SnapshotChunk& c) { c.set_batch_check(c.batch_check() ^ 1); });
+    s.chunks[1] = rewrite_chunk(
+        s.chunks[1], [](wire::SnapshotChunk& c) { c.set_batch_check(c.batch_check() ^ 1); });
     CHECK(refusal(s) == "snapshot refused: chunk 1: the batch does not match its check (corrupt)");
   }
 }
@@ -441,22 +462,29 @@ TEST_CASE("header fields this build cannot trust are refused") {
   };
   CHECK(refused_header([](auto& h) { h.set_schema_version(2); }) ==
         "snapshot refused: schema version 2 (this build reads 1 to 1)");
-  CHECK(refused_header([](auto& h) { h.set_schema_version(0); }).find("schema version 0") != std::string::npos);
-  CHECK(refused_header([](auto& h) { h.set_compression(static_cast<wire::ChunkCompression>(7)); }) ==
-        "snapshot refused: chunk compression 7 is not lz4 block (1)");
+  CHECK(refused_header([](auto& h) { h.set_schema_version(0); }).find("schema version 0") !=
+        std::string::npos);
+  CHECK(refused_header([](auto& h) {
+          h.set_compression(static_cast<wire::ChunkCompression>(7));
+        }) == "snapshot refused: chunk compression 7 is not lz4 block (1)");
   CHECK(refused_header([](auto& h) { h.set_compression(wire::CHUNK_COMPRESSION_UNSPECIFIED); }) ==
         "snapshot refused: chunk compression 0 is not lz4 block (1)");
-  CHECK(refused_header([](auto& h) { h.set_database_count(0); }).find("a database count of 0") != std::string::npos);
-  CHECK(refused_header([](auto& h) { h.set_origin_region(64); }) == "snapshot refused: origin region 64");
+  CHECK(refused_header([](auto& h) { h.set_database_count(0); }).find("a database count of 0") !=
+        std::string::npos);
+  CHECK(refused_header([](auto& h) { h.set_origin_region(64); }) ==
+        "snapshot refused: origin region 64");
   CHECK(refused_header([](auto& h) { h.set_applied(2, h.applied(1)); }) ==
         "snapshot refused: applied vector entry 2 holds a stamp of region 1");
-  CHECK(refused_header([](auto& h) { h.set_key_count(h.key_count() + 1); })
-            .find("keys where the header says") != std::string::npos);
-  CHECK(refused_header([](auto& h) { h.set_keyspace_digest(h.keyspace_digest() + 1); })
-            .find("digest") != std::string::npos);
+  CHECK(refused_header([](auto& h) {
+          h.set_key_count(h.key_count() + 1);
+        }).find("keys where the header says") != std::string::npos);
+  CHECK(refused_header([](auto& h) {
+          h.set_keyspace_digest(h.keyspace_digest() + 1);
+        }).find("digest") != std::string::npos);
   // Items the applied vector does not cover: a replica holds only what it applied.
-  CHECK(refused_header([](auto& h) { h.set_applied(1, 0); })
-            .find("not covered by the applied vector") != std::string::npos);
+  CHECK(refused_header([](auto& h) {
+          h.set_applied(1, 0);
+        }).find("not covered by the applied vector") != std::string::npos);
 }
 
 TEST_CASE("key records that break a CRDT invariant or repeat a key are refused, never restored") {
@@ -468,10 +496,12 @@ TEST_CASE("key records that break a CRDT invariant or repeat a key are refused, 
   };
   CHECK(refused_records([](auto& b) { *b.add_keys() = b.keys(0); }).find("appears twice") !=
         std::string::npos);
-  CHECK(refused_records([](auto& b) { b.mutable_keys(0)->set_database(4); })
-            .find("names database 4 of a snapshot with 4") != std::string::npos);
-  CHECK(refused_records([](auto& b) { b.mutable_keys(0)->set_key(std::string((1 << 20) + 1, 'k')); })
-            .find("a key of 1048577 bytes is above the limit") != std::string::npos);
+  CHECK(refused_records([](auto& b) {
+          b.mutable_keys(0)->set_database(4);
+        }).find("names database 4 of a snapshot with 4") != std::string::npos);
+  CHECK(refused_records([](auto& b) {
+          b.mutable_keys(0)->set_key(std::string((1 << 20) + 1, 'k'));
+        }).find("a key of 1048577 bytes is above the limit") != std::string::npos);
   CHECK(refused_records([](auto& b) {
           auto* element = b.mutable_keys(0)->add_set_elements();
           element->set_member("zzz");
@@ -492,8 +522,9 @@ TEST_CASE("key records that break a CRDT invariant or repeat a key are refused, 
           entry->set_first(65);
           entry->set_float_sum("not a number");
         }).find("float sum is not a number") != std::string::npos);
-  CHECK(refused_records([](auto& b) { b.mutable_keys(0)->Clear(); }).find("the key holds nothing") !=
-        std::string::npos);
+  CHECK(refused_records([](auto& b) {
+          b.mutable_keys(0)->Clear();
+        }).find("the key holds nothing") != std::string::npos);
 }
 
 TEST_CASE("seeded random byte flips in chunks never crash and never restore a different state") {
@@ -511,7 +542,8 @@ TEST_CASE("seeded random byte flips in chunks never crash and never restore a di
     const int flips = std::uniform_int_distribution<int>(1, 3)(rng);
     for (int f = 0; f < flips; ++f) {
       const std::size_t at = std::uniform_int_distribution<std::size_t>(0, chunk.size() - 1)(rng);
-      chunk[at] = static_cast<char>(chunk[at] ^ (1 << std::uniform_int_distribution<int>(0, 7)(rng)));
+      chunk[at] =
+          static_cast<char>(chunk[at] ^ (1 << std::uniform_int_distribution<int>(0, 7)(rng)));
     }
     auto result = read_snapshot(s);
     if (!result.ok()) {
@@ -524,7 +556,8 @@ TEST_CASE("seeded random byte flips in chunks never crash and never restore a di
       CHECK(result.value().digest() == digest);
     }
   }
-  std::printf("snapshot-flips: 3000 trials, %d refused, %d read the same state\n", refused, harmless);
+  std::printf("snapshot-flips: 3000 trials, %d refused, %d read the same state\n", refused,
+              harmless);
   CHECK(refused > 2900);
 }
 
@@ -580,7 +613,8 @@ TEST_CASE("a keyspace changed while the writer runs is refused, never restored a
 std::string fuzz_input(char mode, const std::vector<std::string>& messages) {
   std::string out(1, mode);
   for (const auto& m : messages) {
-    for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((m.size() >> shift) & 0xFF));
+    for (int shift = 24; shift >= 0; shift -= 8)
+      out.push_back(static_cast<char>((m.size() >> shift) & 0xFF));
     out += m;
   }
   return out;
