@@ -791,6 +791,146 @@ void KeyState::digest(Digest& digest) const {
   }
 }
 
+KeyState::Parts KeyState::export_parts() const {
+  Parts out;
+  out.string = string_.export_parts();
+  if (const Collections* c = collections_or_null()) {
+    const auto export_map = [](const RegisterMap& map, std::vector<NamedRegister>& into) {
+      into.reserve(map.size());
+      for (const auto& [name, reg] : map) into.push_back({std::string(name), reg.export_parts()});
+      std::sort(into.begin(), into.end(),
+                [](const NamedRegister& a, const NamedRegister& b) { return a.name < b.name; });
+    };
+    export_map(c->hash, out.hash_fields);
+    export_map(c->sorted_set, out.sorted_set_members);
+    out.set_elements.reserve(c->set.newest.size());
+    for (const auto& [member, newest] : c->set.newest) {
+      auto stamps = element_stamps(c->set, member);
+      std::sort(stamps.begin(), stamps.end());
+      out.set_elements.push_back({std::string(member), std::move(stamps)});
+    }
+    std::sort(out.set_elements.begin(), out.set_elements.end(),
+              [](const SetElement& a, const SetElement& b) { return a.member < b.member; });
+  }
+  if (extras_) {
+    const auto by_stamp = [](const auto& a, const auto& b) { return a.stamp < b.stamp; };
+    out.ttl = extras_->ttl;
+    std::sort(out.ttl.begin(), out.ttl.end(), by_stamp);
+    out.kills = extras_->kills;
+    std::sort(out.kills.begin(), out.kills.end(), by_stamp);
+  }
+  return out;
+}
+
+std::string_view KeyState::first_broken_rule(const Parts& parts, const StampVector& applied) {
+  Stamp floor;
+  for (const auto& k : parts.kills) floor = std::max(floor, Stamp::floor_of_unix_ms(k.deadline_ms));
+  // A held item: applied here, and not killed (kill_before runs whenever a mark arrives).
+  const auto held_rule = [&](Stamp s) -> std::string_view {
+    if (!applied.covers(s)) return "an item's stamp is not covered by the applied vector";
+    if (s < floor) return "an item is stamped before the key's kill floor";
+    return {};
+  };
+  const auto register_rule = [&](const Register::Parts& reg) -> std::string_view {
+    if (auto rule = Register::first_broken_rule(reg); !rule.empty()) return rule;
+    for (const auto& b : reg.bases) {
+      if (auto rule = held_rule(b.stamp); !rule.empty()) return rule;
+    }
+    for (const auto& e : reg.entries) {
+      if (auto rule = held_rule(e.last); !rule.empty()) return rule;
+    }
+    return {};
+  };
+  const auto map_rule = [&](const std::vector<NamedRegister>& map) -> std::string_view {
+    for (std::size_t i = 0; i < map.size(); ++i) {
+      if (i > 0 && !(map[i - 1].name < map[i].name)) {
+        return "hash fields or sorted-set members are not in strictly increasing byte order";
+      }
+      if (map[i].parts.bases.empty() && map[i].parts.entries.empty()) {
+        return "a hash field or sorted-set member has an empty register";
+      }
+      if (auto rule = register_rule(map[i].parts); !rule.empty()) return rule;
+    }
+    return {};
+  };
+  if (auto rule = register_rule(parts.string); !rule.empty()) return rule;
+  if (auto rule = map_rule(parts.hash_fields); !rule.empty()) return rule;
+  if (auto rule = map_rule(parts.sorted_set_members); !rule.empty()) return rule;
+  for (std::size_t i = 0; i < parts.set_elements.size(); ++i) {
+    const auto& element = parts.set_elements[i];
+    if (i > 0 && !(parts.set_elements[i - 1].member < element.member)) {
+      return "set elements are not in strictly increasing byte order";
+    }
+    if (element.add_stamps.empty()) return "a set element has no add stamp";
+    for (std::size_t j = 0; j < element.add_stamps.size(); ++j) {
+      if (element.add_stamps[j].is_zero()) return "a set element has add stamp 0";
+      if (j > 0 && !(element.add_stamps[j - 1] < element.add_stamps[j])) {
+        return "a set element's add stamps are not strictly increasing";
+      }
+      if (auto rule = held_rule(element.add_stamps[j]); !rule.empty()) return rule;
+    }
+  }
+  for (std::size_t i = 0; i < parts.ttl.size(); ++i) {
+    const TtlEntry& t = parts.ttl[i];
+    if (t.stamp.is_zero() || t.deadline_ms == 0) return "a TTL entry has stamp or deadline 0";
+    if (i > 0 && !(parts.ttl[i - 1].stamp < t.stamp)) {
+      return "TTL entries are not in strictly increasing stamp order";
+    }
+    if (auto rule = held_rule(t.stamp); !rule.empty()) return rule;
+  }
+  for (std::size_t i = 0; i < parts.kills.size(); ++i) {
+    const KillMark& k = parts.kills[i];
+    if (k.stamp.is_zero() || k.deadline_ms == 0) return "a kill mark has stamp or deadline 0";
+    if (i > 0 && !(parts.kills[i - 1].stamp < k.stamp)) {
+      return "kill marks are not in strictly increasing stamp order";
+    }
+    if (!applied.covers(k.stamp)) return "an item's stamp is not covered by the applied vector";
+  }
+  if (parts.string.bases.empty() && parts.string.entries.empty() && parts.hash_fields.empty() &&
+      parts.sorted_set_members.empty() && parts.set_elements.empty() && parts.ttl.empty() &&
+      parts.kills.empty()) {
+    return "the key holds nothing";
+  }
+  return {};
+}
+
+Result<KeyState> KeyState::from_parts(Parts parts, const StampVector& applied) {
+  if (!first_broken_rule(parts, applied).empty()) return Errc::kMalformed;
+  KeyState out;
+  auto string = Register::from_parts(std::move(parts.string));
+  if (!string.ok()) return string.error();
+  out.string_ = std::move(string).value();
+  const auto import_map = [](std::vector<NamedRegister>& from, RegisterMap& into) -> Result<bool> {
+    for (auto& named : from) {
+      auto reg = Register::from_parts(std::move(named.parts));
+      if (!reg.ok()) return reg.error();
+      into.try_emplace(named.name, std::move(reg).value());
+    }
+    return true;
+  };
+  if (!parts.hash_fields.empty()) {
+    if (auto done = import_map(parts.hash_fields, out.collections().hash); !done.ok()) {
+      return done.error();
+    }
+  }
+  if (!parts.sorted_set_members.empty()) {
+    auto done = import_map(parts.sorted_set_members, out.collections().sorted_set);
+    if (!done.ok()) {
+      return done.error();
+    }
+  }
+  for (auto& element : parts.set_elements) {
+    store_element(out.collections().set, element.member, std::move(element.add_stamps));
+  }
+  if (!parts.ttl.empty()) out.extras().ttl = std::move(parts.ttl);
+  if (!parts.kills.empty()) out.extras().kills = std::move(parts.kills);
+  // The summaries are derived: recompute them from what was installed, as join does.
+  out.recompute_summaries();
+  out.mark_sorted_index_stale();
+  out.drop_empty_parts();
+  return out;
+}
+
 std::string KeyState::describe() const {
   std::string out = "string" + string_.describe();
   if (const Collections* c = collections_or_null()) {
@@ -806,8 +946,18 @@ std::string KeyState::describe() const {
     for (const auto& p : parts) out += p;
   }
   if (extras_) {
-    for (const auto& t : extras_->ttl) out += " ttl(" + std::to_string(t.stamp.bits()) + "," + std::to_string(t.deadline_ms) + ")";
-    for (const auto& k : extras_->kills) out += " kill(" + std::to_string(k.stamp.bits()) + "," + std::to_string(k.deadline_ms) + ")";
+    // In stamp order, so equal states describe alike whatever order the entries arrived in.
+    const auto by_stamp = [](const auto& a, const auto& b) { return a.stamp < b.stamp; };
+    auto ttl = extras_->ttl;
+    std::sort(ttl.begin(), ttl.end(), by_stamp);
+    auto kills = extras_->kills;
+    std::sort(kills.begin(), kills.end(), by_stamp);
+    const auto item = [](const char* name, Stamp stamp, std::uint64_t deadline_ms) {
+      return std::string(" ") + name + "(" + std::to_string(stamp.bits()) + "," +
+             std::to_string(deadline_ms) + ")";
+    };
+    for (const auto& t : ttl) out += item("ttl", t.stamp, t.deadline_ms);
+    for (const auto& k : kills) out += item("kill", k.stamp, k.deadline_ms);
   }
   return out;
 }

@@ -35,6 +35,7 @@
 #include "crdt/key_table.h"
 #include "crdt/op.h"
 #include "crdt/register.h"
+#include "crdt/result.h"
 #include "crdt/score_index.h"
 #include "crdt/stamp.h"
 #include "crdt/stamp_vector.h"
@@ -164,6 +165,39 @@ class KeyState {
   [[nodiscard]] std::uint64_t last_access_ms() const { return std::uint64_t{access_seconds_} * 1000; }
   // The LFU counter after decay at `now_ms` (0..255), without changing it.
   [[nodiscard]] std::uint32_t access_frequency(std::uint64_t now_ms, std::uint32_t lfu_decay_minutes) const;
+
+  // Every item of the key, for snapshots (crdt/snapshot_codec.h): the join-semilattice state,
+  // not only what a read shows. Canonical: names in byte order, stamps increasing. The derived
+  // summaries (type(), counts, the score index) and the local access annotation are not parts:
+  // from_parts recomputes the first, and a restored key starts with a fresh annotation.
+  struct NamedRegister {
+    std::string name;  // the hash field or sorted-set member
+    Register::Parts parts;
+  };
+  struct SetElement {
+    std::string member;
+    std::vector<Stamp> add_stamps;  // strictly increasing; the last is the newest
+  };
+  struct Parts {
+    Register::Parts string;
+    std::vector<NamedRegister> hash_fields;
+    std::vector<NamedRegister> sorted_set_members;
+    std::vector<SetElement> set_elements;
+    std::vector<TtlEntry> ttl;
+    std::vector<KillMark> kills;
+  };
+  [[nodiscard]] Parts export_parts() const;
+  // The first invariant `parts` breaks, in words (static text), or empty. Beyond each
+  // register's own (Register::first_broken_rule): names strictly increasing (so none twice);
+  // no empty hash or sorted-set register and no set element without an add stamp (operations
+  // erase those); nonzero stamps and deadlines on TTL entries and kill marks; no empty key;
+  // every item a replica holds covered by its `applied` vector (it holds only what it applied);
+  // and no item but a kill mark stamped before the kill floor (a kill removes those at once).
+  [[nodiscard]] static std::string_view first_broken_rule(const Parts& parts,
+                                                          const StampVector& applied);
+  // The key holding exactly `parts`, built as the operations build it and with its summaries
+  // recomputed; kMalformed when first_broken_rule finds something.
+  static Result<KeyState> from_parts(Parts parts, const StampVector& applied);
 
   void digest(Digest& digest) const;
   [[nodiscard]] std::size_t metadata_bytes() const;

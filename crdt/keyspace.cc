@@ -70,6 +70,11 @@ void Keyspace::collect_garbage(const StampVector& stable_vector) {
   }
 }
 
+bool Keyspace::insert_restored(std::uint32_t database, std::string_view key, KeyState state) {
+  if (database >= databases_.size() || state.empty()) return false;
+  return databases_[database].try_emplace(key, std::move(state)).second;
+}
+
 const KeyState* Keyspace::find(std::uint32_t database, std::string_view key) const {
   if (database >= databases_.size()) return nullptr;
   auto it = databases_[database].find(key);

@@ -40,6 +40,13 @@ class Keyspace {
   // crdt/README.md "Garbage collection") proves can never matter again.
   void collect_garbage(const StampVector& stable);
 
+  // Snapshot restore (replication/snapshot_reader.h): a keyspace rebuilt key by key from
+  // states KeyState::from_parts checked against the applied vector the snapshot carries, which
+  // is installed first. insert_restored refuses (false) a database out of range, an empty
+  // state and a key already present: a snapshot names each key once.
+  void restore_applied(const StampVector& applied) { applied_ = applied; }
+  bool insert_restored(std::uint32_t database, std::string_view key, KeyState state);
+
   [[nodiscard]] const StampVector& applied() const { return applied_; }
   // Forgets every key and every applied stamp (the databases keep their hash seeds): the start
   // of a rebuild from a log.

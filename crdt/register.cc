@@ -492,6 +492,67 @@ void Register::collect_garbage(const StampVector& stable) {
   repack();
 }
 
+Register::Parts Register::export_parts() const {
+  Parts out;
+  if (inline_form()) {
+    if (!stamp_.is_zero()) out.bases.push_back(Base{stamp_, false, std::string(value()), {}});
+    return out;
+  }
+  const auto held = entry_list();
+  out.entries.assign(held.begin(), held.end());
+  std::sort(out.entries.begin(), out.entries.end(), entry_order);
+  out.bases = base_list();
+  std::sort(out.bases.begin(), out.bases.end(),
+            [](const Base& a, const Base& b) { return a.stamp < b.stamp; });
+  for (auto& b : out.bases) std::sort(b.observed.begin(), b.observed.end(), entry_order);
+  return out;
+}
+
+std::string_view Register::first_broken_rule(const Parts& parts) {
+  // Strictly increasing slots: every lookup (find_slot, add_entry's lower_bound) assumes a
+  // slot appears once, and digest() sorts without a tie-break.
+  const auto slots_increase = [](const std::vector<CounterEntry>& list) {
+    for (std::size_t i = 1; i < list.size(); ++i) {
+      if (!entry_order(list[i - 1], list[i])) return false;
+    }
+    return true;
+  };
+  for (std::size_t i = 0; i < parts.bases.size(); ++i) {
+    const Base& b = parts.bases[i];
+    if (b.stamp.is_zero()) return "a register base has stamp 0";
+    if (i > 0 && !(parts.bases[i - 1].stamp < b.stamp)) {
+      return "register bases are not in strictly increasing stamp order";
+    }
+    if (b.deleted && !b.value.empty()) return "a register delete base carries a value";
+    for (const auto& o : b.observed) {
+      if (o.last.is_zero()) return "a register base observes an entry whose last stamp is 0";
+    }
+    if (!slots_increase(b.observed)) {
+      return "a register base's observations are not in strictly increasing slot order";
+    }
+  }
+  for (const auto& e : parts.entries) {
+    if (e.last.is_zero() || e.first.is_zero()) {
+      return "a counter entry has a first or last stamp of 0";
+    }
+  }
+  if (!slots_increase(parts.entries)) {
+    return "counter entries are not in strictly increasing slot order";
+  }
+  return {};
+}
+
+Result<Register> Register::from_parts(Parts parts) {
+  if (!first_broken_rule(parts).empty()) return Errc::kMalformed;
+  Register out;
+  if (parts.bases.empty() && parts.entries.empty()) return out;
+  Detail& d = out.unpack();
+  d.entries = parts.entries;
+  d.bases = std::move(parts.bases);
+  out.repack();
+  return out;
+}
+
 void Register::digest(Digest& digest) const {
   // Canonical: bases by stamp, then entries by slot, every list length-prefixed, so a lone
   // plain base hashes the same stored inline or in detail.

@@ -38,6 +38,7 @@
 #include "crdt/inline_vector.h"
 #include "crdt/int128.h"
 #include "crdt/mutant.h"
+#include "crdt/result.h"
 #include "crdt/stamp.h"
 #include "crdt/stamp_vector.h"
 
@@ -199,6 +200,25 @@ class Register {
   // entry, and what the bases it replaces had observed of slots no longer held.
   [[nodiscard]] std::vector<CounterEntry> observations() const;
   [[nodiscard]] Stamp newest_live_stamp() const;
+
+  // Every item of the register, for snapshots (crdt/snapshot_codec.h). Canonical whatever the
+  // storage form: bases by stamp, entries and each base's observations by slot (region, group,
+  // first), the order digest() feeds them in.
+  struct Parts {
+    std::vector<Base> bases;
+    std::vector<CounterEntry> entries;
+  };
+  [[nodiscard]] Parts export_parts() const;
+  // The first invariant `parts` breaks, in words (static text); empty when it keeps every one
+  // the register's operations assume: nonzero base stamps in strictly increasing order, no
+  // value on a delete base, entries and observations with a nonzero `last` in strictly
+  // increasing slot order (so no slot twice), and entries with a nonzero `first`. Empty parts
+  // are an empty register.
+  [[nodiscard]] static std::string_view first_broken_rule(const Parts& parts);
+  // The register holding exactly `parts`, in the form the operations would have left it
+  // (inline when a lone plain base); kMalformed when first_broken_rule finds something.
+  static Result<Register> from_parts(Parts parts);
+
   void digest(Digest& digest) const;
   [[nodiscard]] std::size_t metadata_bytes() const;
   // Every item, for test failure messages.

@@ -40,6 +40,13 @@ const Register* raw_register(const Keyspace& keyspace, std::uint32_t db, const s
 Replica::Replica(RegionId region, std::uint32_t databases, std::uint64_t max_skew_ms)
     : clock_(region, max_skew_ms), keyspace_(databases) {}
 
+Replica::Replica(RegionId region, Keyspace restored, std::uint64_t max_skew_ms)
+    : clock_(region, max_skew_ms), keyspace_(std::move(restored)) {
+  for (std::size_t r = 0; r < keyspace_.applied().size(); ++r) {
+    clock_.observe(keyspace_.applied().at(RegionId{static_cast<std::uint8_t>(r)}));
+  }
+}
+
 bool Replica::receive(const Op& op, std::uint64_t now_unix_ms) {
   if (keyspace_.applied().covers(op.stamp)) return false;
   clock_.update(op.stamp, now_unix_ms);

@@ -31,6 +31,10 @@ struct SetTtl {
 class Replica {
  public:
   Replica(RegionId region, std::uint32_t databases = 16, std::uint64_t max_skew_ms = 500);
+  // A replica that starts from a restored snapshot (a new or far-behind node): it takes the
+  // keyspace as is, and its clock observes every stamp the keyspace has applied, so what it
+  // writes next is stamped after everything it holds.
+  Replica(RegionId region, Keyspace restored, std::uint64_t max_skew_ms = 500);
 
   [[nodiscard]] RegionId region() const { return clock_.region(); }
   [[nodiscard]] const Keyspace& keyspace() const { return keyspace_; }
