@@ -56,6 +56,7 @@ class Region:
             make_certs(self.certs, *[f"east/{n}" for n in self.names])
         self.nodes_text = " ".join(f"{n}=127.0.0.1:{p}" for n, p in zip(self.names, self.ports))
         self.servers = {}
+        self.extra = []  # more tern-server arguments for every node (e.g. --region-ack local)
 
     def argv(self, name, certs=None):
         certs = certs or self.certs
@@ -67,7 +68,7 @@ class Region:
                 "--region-port-offset", str(OFFSET), "--loglevel", "verbose",
                 "--region-tls-ca-file", str(certs / "ca.crt"),
                 "--region-tls-cert-file", str(certs / f"{name}.east.crt"),
-                "--region-tls-key-file", str(certs / f"{name}.east.key")]
+                "--region-tls-key-file", str(certs / f"{name}.east.key"), *self.extra]
 
     def start(self, name, certs=None):
         port = self.ports[self.names.index(name)]
