@@ -47,6 +47,11 @@ struct ClientState {
   // Its replies are held (not written) until the region has committed that index, so a reply
   // never acknowledges a write a majority does not have.
   std::uint64_t wait_for_commit = 0;
+  std::uint64_t last_proposed_index = 0;  // the region log entry of this client's last write
+  // A write sent to the region's leader (a follower forwards it): no further request of this
+  // client runs until its reply arrives; then `resume` continues with the next one.
+  bool blocked = false;
+  std::function<void()> resume;
 };
 
 }  // namespace tern::node

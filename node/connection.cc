@@ -56,6 +56,13 @@ void Connection::start() {
   client_.wake = [weak] {
     if (auto self = weak.lock()) self->flush();
   };
+  // A blocked client (a forwarded write) continues on a fresh turn of the loop, not inside the
+  // code that unblocked it.
+  client_.resume = [weak, &io = server_.io()] {
+    asio::post(io, [weak] {
+      if (auto self = weak.lock(); self && !self->client_.blocked) self->process();
+    });
+  };
   node.add_client(client_);
   read();
 }
@@ -77,38 +84,37 @@ void Connection::read() {
 
 void Connection::on_read(std::size_t n) {
   if (closed_) return;
-  Node& node = server_.node();
   parser_.commit(n);
-  node.stats().net_input_bytes += n;
+  server_.node().stats().net_input_bytes += n;
   server_.update_clock();
+  batch_status_ = resp::RequestParser::Status::kCommand;  // new bytes: parse again
+  process();
+}
+
+// Runs the parsed requests, parsing more in batches, until the input is used up, the client
+// must wait (a write forwarded to the region's leader: ClientState::blocked), or it is closing.
+// A blocked client resumes here when its reply arrives, with the rest of its batch intact: the
+// parser's buffer does not move until the next read, which only happens after this returns
+// unblocked.
+void Connection::process() {
+  if (closed_) return;
+  Node& node = server_.node();
   while (!client_.close_after_reply) {
-    // Parse up to kBatch requests, then run them. A request that can change the client's
-    // authentication ends the batch: the parser's limits for the requests after it depend on
-    // its outcome (Redis bounds what unauthenticated clients may send).
-    std::size_t parsed = 0;
-    auto status = resp::RequestParser::Status::kCommand;
-    while (parsed < kBatch) {
-      parser_.set_authenticated(client_.authenticated);
-      status = parser_.next(batch_[parsed]);
-      if (status != resp::RequestParser::Status::kCommand) break;
-      const bool may_change_auth = !client_.authenticated || can_change_authentication(batch_[parsed][0]);
-      ++parsed;
-      if (may_change_auth) break;
-    }
-    const std::span<const std::vector<std::string_view>> batch(batch_.data(), parsed);
-    const std::span<const CommandSpec*> specs(specs_.data(), parsed);
-    std::fill(specs.begin(), specs.end(), nullptr);
-    if (parsed > 1) node.prefetch_keys(client_, batch, specs);
-    for (std::size_t i = 0; i < parsed && !client_.close_after_reply; ++i) {
+    while (batch_next_ < batch_size_ && !client_.close_after_reply) {
+      const std::size_t i = batch_next_++;
       node.execute(client_, batch_[i], specs_[i]);
       if (node.shutdown_requested()) {
         server_.stop("SHUTDOWN");
         return;
       }
       if (closed_) return;  // CLIENT KILL of itself
+      if (client_.blocked) {
+        flush();  // the replies before the blocked request may go (flush holds what must wait)
+        return;
+      }
     }
-    if (client_.close_after_reply || status == resp::RequestParser::Status::kNeedMore) break;
-    if (status == resp::RequestParser::Status::kError) {
+    if (client_.close_after_reply || batch_status_ == resp::RequestParser::Status::kNeedMore) break;
+    if (batch_status_ == resp::RequestParser::Status::kError) {
       if (parser_.error_kind() == resp::RequestParser::ErrorKind::kQueryBufferLimit) {
         ++node.stats().client_query_buffer_limit_disconnections;
         log_line(LogLevel::kWarning, "Closing client that reached max query buffer length: id=" +
@@ -122,6 +128,26 @@ void Connection::on_read(std::size_t n) {
       client_.close_after_reply = true;
       break;
     }
+    // Parse up to kBatch requests, then run them. A request that can change the client's
+    // authentication ends the batch: the parser's limits for the requests after it depend on
+    // its outcome (Redis bounds what unauthenticated clients may send).
+    std::size_t parsed = 0;
+    auto status = resp::RequestParser::Status::kCommand;
+    while (parsed < kBatch) {
+      parser_.set_authenticated(client_.authenticated);
+      status = parser_.next(batch_[parsed]);
+      if (status != resp::RequestParser::Status::kCommand) break;
+      const bool may_change_auth = !client_.authenticated || can_change_authentication(batch_[parsed][0]);
+      ++parsed;
+      if (may_change_auth) break;
+    }
+    batch_size_ = parsed;
+    batch_next_ = 0;
+    batch_status_ = status;
+    const std::span<const std::vector<std::string_view>> batch(batch_.data(), parsed);
+    const std::span<const CommandSpec*> specs(specs_.data(), parsed);
+    std::fill(specs.begin(), specs.end(), nullptr);
+    if (parsed > 1) node.prefetch_keys(client_, batch, specs);
   }
   client_.query_buffer_bytes = parser_.buffered_bytes();
   if (over_output_limit()) return;

@@ -32,6 +32,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
  private:
   void read();
   void on_read(std::size_t n);
+  void process();
   bool over_output_limit();
 
   Server& server_;
@@ -44,6 +45,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   static constexpr std::size_t kBatch = 16;
   std::array<std::vector<std::string_view>, kBatch> batch_;
   std::array<const CommandSpec*, kBatch> specs_{};
+  std::size_t batch_size_ = 0;  // requests parsed into batch_
+  std::size_t batch_next_ = 0;  // the next one to run
+  resp::RequestParser::Status batch_status_ = resp::RequestParser::Status::kNeedMore;  // how parsing stopped
   bool writing_ = false;
   bool reading_ = false;
   bool closed_ = false;

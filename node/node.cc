@@ -133,9 +133,20 @@ void Node::execute(ClientState& client, std::span<const std::string_view> args, 
     return;
   }
   if ((spec->flags & kWrite) != 0 && region_accepts_writes && !region_accepts_writes()) {
-    // A region's follower (or a leader not yet able to commit) takes no writes; clients find
-    // the leader with ROLE or the SENTINEL commands. Forwarding comes with the region log's
-    // data path (issue 5).
+    // A region's follower sends the write to the leader and answers with the leader's reply,
+    // so clients need not know who leads. Inside MULTI it refuses, as a Redis replica does.
+    if (!client.in_multi && region_forward) {
+      const std::uint64_t request = next_forward_id_++;
+      if (region_forward(request, client.db, client.protocol, args)) {
+        forwarded_[request] = client.id;
+        client.blocked = true;
+        ++stats_.forwarded_writes;
+        return;
+      }
+      ++stats_.commands[spec->name].rejected_calls;
+      reject("TRYAGAIN no leader is reachable in this region right now, retry shortly");
+      return;
+    }
     ++stats_.commands[spec->name].rejected_calls;
     reject("READONLY You can't write against a read only replica.");
     return;
@@ -193,6 +204,7 @@ void Node::after_write(ClientState& client) {
     // committed. With region-ack quorum the client's replies wait for that commit.
     const auto origin = crdt::RegionId{static_cast<std::uint8_t>(settings().region_id)};
     const auto index = region_propose(crdt::encode_batch(origin, 0, ops));
+    if (index) client.last_proposed_index = *index;
     if (index && settings().region_ack == Settings::RegionAck::kQuorum && *index > region_commit) {
       client.wait_for_commit = std::max(client.wait_for_commit, *index);
     }
@@ -231,12 +243,40 @@ void Node::apply_region_batch(std::string_view payload) {
   }
 }
 
+Node::ForwardedOutcome Node::run_forwarded(std::uint32_t db, int protocol,
+                                          std::span<const std::string_view> args) {
+  ClientState forwarded;  // stands for the follower's client: its database and protocol
+  forwarded.db = db < store_.databases() ? db : 0;
+  forwarded.protocol = protocol == 3 ? 3 : 2;
+  forwarded.authenticated = true;  // the follower has checked it; the peer link is mutual TLS
+  forwarded.name = "forwarded";
+  execute(forwarded, args);
+  return ForwardedOutcome{std::move(forwarded.output), forwarded.last_proposed_index};
+}
+
+void Node::complete_forwarded(std::uint64_t request_id, std::string_view reply, std::uint64_t log_index) {
+  const auto pending = forwarded_.find(request_id);
+  if (pending == forwarded_.end()) return;  // answered already (a timeout), or unknown
+  const std::uint64_t client_id = pending->second;
+  forwarded_.erase(pending);
+  const auto it = clients_.find(client_id);
+  if (it == clients_.end()) return;  // the client left meanwhile
+  ClientState& client = *it->second;
+  client.output.append(reply);
+  // Read your writes: the reply waits until this node has applied the write's entry.
+  if (log_index > region_commit) client.wait_for_commit = std::max(client.wait_for_commit, log_index);
+  client.blocked = false;
+  if (client.resume) client.resume();
+}
+
 void Node::clear_for_region_rebuild() {
   store_.replica().clear_keyspace();
   for (std::uint32_t db = 0; db < store_.databases(); ++db) touch_database(db);  // WATCH sees it
 }
 
 void Node::on_region_progress(std::uint64_t commit, bool leader) {
+  const bool deposed = region_leader_ && !leader;
+  region_leader_ = leader;
   region_commit = commit;
   store_.set_may_write(leader);
   // Collected first: waking a client may close it, which removes it from clients_.
@@ -247,7 +287,7 @@ void Node::on_region_progress(std::uint64_t commit, bool leader) {
   for (ClientState* client : waiting) {  // no wake here: nothing is closed in this loop
     if (client->wait_for_commit <= commit) {
       client->wait_for_commit = 0;
-    } else if (!leader) {
+    } else if (deposed) {
       // Its write may never commit now: drop the held replies (they would claim success) and
       // close the connection, as a failover does in Redis; the client retries on the leader.
       client->output.clear();

@@ -112,6 +112,20 @@ class Node {
   // FAILOVER: hands leadership to the named node (or the most up-to-date one when empty);
   // empty on success, else Redis-style error text.
   std::function<std::string(const std::string& target)> region_transfer;
+  // On a follower: sends a client's write to the leader (request id, db, protocol, arguments);
+  // false when no leader is reachable.
+  std::function<bool(std::uint64_t request_id, std::uint32_t db, int protocol,
+                     std::span<const std::string_view> args)>
+      region_forward;
+  // On the leader: runs a write a follower forwarded, as that follower's client would.
+  struct ForwardedOutcome {
+    std::string reply;            // raw RESP
+    std::uint64_t log_index = 0;  // the entry with its ops (0: it made none)
+  };
+  ForwardedOutcome run_forwarded(std::uint32_t db, int protocol, std::span<const std::string_view> args);
+  // On the follower: the reply to a forwarded write (or an error made here, e.g. a timeout).
+  // The client gets it once this node has applied `log_index`, then runs its next request.
+  void complete_forwarded(std::uint64_t request_id, std::string_view reply, std::uint64_t log_index);
   // The region's commit index as last reported (held replies go out at or below it).
   std::uint64_t region_commit = 0;
   // Region log events: a committed entry's op batch to apply here (every node; the leader's
@@ -133,6 +147,9 @@ class Node {
   Stats stats_;
   PubSub pubsub_;
   std::map<std::uint64_t, ClientState*> clients_;
+  std::unordered_map<std::uint64_t, std::uint64_t> forwarded_;  // request id -> client id
+  std::uint64_t next_forward_id_ = 1;
+  bool region_leader_ = false;  // as of the last on_region_progress
   std::uint64_t last_client_id_ = 0;
   std::unordered_map<std::string, std::vector<ClientState*>> watchers_;  // db '\0' key
   std::deque<SlowLogEntry> slowlog_;

@@ -26,6 +26,7 @@ class Server {
   void stop(const char* reason);
 
   [[nodiscard]] Node& node() { return node_; }
+  [[nodiscard]] asio::io_context& io() { return io_; }
   [[nodiscard]] std::size_t connection_count() const { return connections_.size(); }
   void forget(Connection* connection);
   // Refreshes the node's cached clock (once per event, like Redis's cached mstime).

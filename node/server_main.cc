@@ -135,6 +135,17 @@ int main(int argc, char** argv) {
     node.region_propose = [&region](std::string payload) { return region->propose(std::move(payload)); };
     node.region_accepts_writes = [&region] { return region->accepts_writes(); };
     node.region_transfer = [&region](const std::string& target) { return region->transfer(target); };
+    node.region_forward = [&region](std::uint64_t id, std::uint32_t db, int protocol,
+                                    std::span<const std::string_view> args) {
+      return region->forward(id, db, protocol, args);
+    };
+    region->on_forwarded = [&node](std::uint32_t db, int protocol, std::span<const std::string_view> args) {
+      auto outcome = node.run_forwarded(db, protocol, args);
+      return std::make_pair(std::move(outcome.reply), outcome.log_index);
+    };
+    region->on_forwarded_reply = [&node](std::uint64_t id, std::string_view reply, std::uint64_t index) {
+      node.complete_forwarded(id, reply, index);
+    };
     if (!region->start(&error)) {
       log_line(LogLevel::kWarning, "Region: " + error);
       return 1;

@@ -166,6 +166,8 @@ void stats_section(Node& node, std::string& out) {
   field(out, "total_error_replies", s.total_error_replies);
   field(out, "unexpected_error_replies", s.unexpected_error_replies);
   field(out, "tern_crdt_ops_emitted", s.crdt_ops_emitted);
+  field(out, "tern_crdt_ops_received", s.crdt_ops_received);
+  field(out, "tern_forwarded_writes", s.forwarded_writes);
 }
 
 void replication_section(Node& node, std::string& out) {

@@ -235,8 +235,10 @@ void RegionService::schedule_tick() {
   tick_timer_.expires_after(std::chrono::milliseconds(settings_.region_tick_ms));
   tick_timer_.async_wait([this](const asio::error_code& error) {
     if (error || stopped_) return;
+    ++ticks_;
     machine_->tick();
     drain();
+    expire_forwards();
     schedule_tick();
   });
 }
@@ -258,6 +260,29 @@ void RegionService::on_message(PeerLink& link, const wire::PeerMessage& message)
       return;
     }
     link.peer_name = hello.node_name();
+    return;
+  }
+  if (!link.peer_name.empty() && message.has_forwarded_write()) {
+    const wire::ForwardedWrite& write = message.forwarded_write();
+    const election::NodeId from = id_of(link.peer_name);
+    if (soft_state_.role != election::Role::kLeader || !on_forwarded) {
+      send_reply(from, write.request_id(), "-TRYAGAIN this node no longer leads the region, retry shortly\r\n", 0);
+      return;
+    }
+    std::vector<std::string_view> args(write.arguments().begin(), write.arguments().end());
+    auto [reply, index] = on_forwarded(write.database(), static_cast<int>(write.resp_protocol()), args);
+    if (index > machine_->status().commit.value) {
+      held_replies_.push_back(HeldReply{from, write.request_id(), std::move(reply), index});
+    } else {
+      send_reply(from, write.request_id(), reply, index);
+    }
+    return;
+  }
+  if (!link.peer_name.empty() && message.has_forwarded_reply()) {
+    const wire::ForwardedReply& answer = message.forwarded_reply();
+    if (forward_deadlines_.erase(answer.request_id()) != 0 && on_forwarded_reply) {
+      on_forwarded_reply(answer.request_id(), answer.reply(), answer.log_index());
+    }
     return;
   }
   if (!message.has_raft() || link.peer_name.empty()) {
@@ -329,6 +354,7 @@ void RegionService::drain() {
   }
   draining_ = false;
   if (rebuild_pending_) rebuild();
+  release_replies();
   reported_commit_ = machine_->status().commit.value;
   reported_leader_ = soft_state_.role == election::Role::kLeader;
   if (on_progress && (reported_commit_ != commit_before || reported_leader_ != leader_before)) {
@@ -353,6 +379,90 @@ void RegionService::rebuild() {
     if (entry.index.value > applied) break;
     if (entry.kind == election::EntryKind::kApplication && on_apply) on_apply(entry.payload);
   }
+}
+
+bool RegionService::forward(std::uint64_t request_id, std::uint32_t db, int protocol,
+                            std::span<const std::string_view> args) {
+  if (!soft_state_.leader || *soft_state_.leader == self_) return false;
+  const election::NodeId leader = *soft_state_.leader;
+  for (auto& peer : peers_) {
+    if (peer->id != leader) continue;
+    if (!peer->outgoing || !peer->outgoing->open()) return false;
+    wire::PeerMessage message;
+    wire::ForwardedWrite* write = message.mutable_forwarded_write();
+    write->set_request_id(request_id);
+    write->set_database(db);
+    write->set_resp_protocol(static_cast<std::uint32_t>(protocol));
+    for (std::string_view a : args) write->add_arguments(std::string(a));
+    auto frame = replication::encode_frame(message);
+    if (!frame.ok()) return false;
+    peer->outgoing->send(std::move(frame.value()));
+    // Bounded: a leader that dies with the write in flight must not hold the client for ever.
+    constexpr std::uint64_t kForwardTimeoutMs = 5000;
+    forward_deadlines_[request_id] = ticks_ + kForwardTimeoutMs / std::max<std::uint32_t>(1, settings_.region_tick_ms);
+    return true;
+  }
+  return false;
+}
+
+void RegionService::expire_forwards() {
+  for (auto it = forward_deadlines_.begin(); it != forward_deadlines_.end();) {
+    if (it->second > ticks_) {
+      ++it;
+      continue;
+    }
+    const std::uint64_t request = it->first;
+    it = forward_deadlines_.erase(it);
+    if (on_forwarded_reply) {
+      on_forwarded_reply(request, "-TRYAGAIN the region's leader did not answer in time; the write may or may not "
+                                  "have been applied\r\n", 0);
+    }
+  }
+}
+
+void RegionService::release_replies() {
+  if (held_replies_.empty()) return;
+  const std::uint64_t commit = machine_->status().commit.value;
+  const bool leading = soft_state_.role == election::Role::kLeader;
+  std::vector<HeldReply> still;
+  for (auto& held : held_replies_) {
+    if (held.log_index <= commit) {
+      send_reply(held.to, held.request_id, held.reply, held.log_index);
+    } else if (!leading) {
+      send_reply(held.to, held.request_id,
+                 "-TRYAGAIN leadership changed before this write committed; it may or may not have been applied\r\n", 0);
+    } else {
+      still.push_back(std::move(held));
+    }
+  }
+  held_replies_ = std::move(still);
+}
+
+void RegionService::send_reply(election::NodeId to, std::uint64_t request_id, std::string_view reply,
+                               std::uint64_t log_index) {
+  wire::PeerMessage message;
+  wire::ForwardedReply* answer = message.mutable_forwarded_reply();
+  answer->set_request_id(request_id);
+  answer->set_reply(std::string(reply));
+  answer->set_log_index(log_index);
+  send_frame(to, message);
+}
+
+void RegionService::send_frame(election::NodeId to, const wire::PeerMessage& message) {
+  for (auto& peer : peers_) {
+    if (peer->id != to) continue;
+    if (!peer->outgoing || !peer->outgoing->open()) return;  // lost; the follower times out
+    auto frame = replication::encode_frame(message);
+    if (frame.ok()) peer->outgoing->send(std::move(frame.value()));
+    return;
+  }
+}
+
+election::NodeId RegionService::id_of(const std::string& name) const {
+  for (std::size_t i = 0; i < settings_.region_nodes.size(); ++i) {
+    if (settings_.region_nodes[i].name == name) return election::NodeId{i + 1};
+  }
+  return election::NodeId{0};
 }
 
 std::string RegionService::transfer(const std::string& target) {

@@ -14,7 +14,9 @@
 // had applied writes which never committed.
 #include <asio.hpp>
 #include <functional>
+#include <map>
 #include <memory>
+#include <span>
 #include <optional>
 #include <string>
 #include <vector>
@@ -50,6 +52,17 @@ class RegionService {
   std::function<void(std::uint64_t commit, bool leader)> on_progress;
   // Empties the application state before the log is applied again from its first entry.
   std::function<void()> on_rebuild;
+  // A write forwarded by a follower, to run here (the leader): its reply and log entry.
+  std::function<std::pair<std::string, std::uint64_t>(std::uint32_t db, int protocol,
+                                                      std::span<const std::string_view> args)>
+      on_forwarded;
+  // The leader's reply to a write this follower forwarded (or a TRYAGAIN made here).
+  std::function<void(std::uint64_t request_id, std::string_view reply, std::uint64_t log_index)>
+      on_forwarded_reply;
+
+  // On a follower: sends a client's write to the leader; false when none is reachable.
+  bool forward(std::uint64_t request_id, std::uint32_t db, int protocol,
+               std::span<const std::string_view> args);
 
  private:
   struct Peer {
@@ -76,6 +89,7 @@ class RegionService {
   // as the new leader commits it), so every node's state is exactly its committed log.
   void rebuild();
   [[nodiscard]] std::string name_of(election::NodeId id) const;
+  [[nodiscard]] election::NodeId id_of(const std::string& name) const;
 
   asio::io_context& io_;
   Settings settings_;
@@ -92,6 +106,21 @@ class RegionService {
   std::unique_ptr<election::RaftStateMachine> machine_;
   election::SoftState soft_state_;
   bool stopped_ = false;
+  // Writes this follower forwarded, by request id: the tick count after which they time out.
+  std::map<std::uint64_t, std::uint64_t> forward_deadlines_;
+  // On the leader: replies to forwarded writes, sent once their entry commits.
+  struct HeldReply {
+    election::NodeId to;
+    std::uint64_t request_id;
+    std::string reply;
+    std::uint64_t log_index;
+  };
+  std::vector<HeldReply> held_replies_;
+  std::uint64_t ticks_ = 0;
+  void send_reply(election::NodeId to, std::uint64_t request_id, std::string_view reply, std::uint64_t log_index);
+  void send_frame(election::NodeId to, const wire::PeerMessage& message);
+  void release_replies();
+  void expire_forwards();
   bool draining_ = false;
   bool drain_posted_ = false;
   bool rebuild_pending_ = false;

@@ -226,15 +226,52 @@ def test_writes_on_the_leader_reach_every_follower_through_the_region_log(region
         client.close()
 
 
-def test_a_follower_refuses_writes_like_a_read_only_replica(region):
+def test_a_follower_forwards_writes_to_the_leader_and_reads_its_own_writes(region):
+    """Clients may write to any node: a follower sends the write to the leader, answers with
+    the leader's reply once it has applied the write itself, and keeps the client's order."""
     region.start_all()
     leader = wait_until(region.leader, ELECTION_DEADLINE_S, "a leader")
     follower = followers_of(region, leader)[0]
     with region.servers[follower].client() as r:
-        # redis-py turns "-READONLY ..." into its ReadOnlyError, as for a Redis replica.
-        with pytest.raises(redis.exceptions.ReadOnlyError, match="You can't write against a read only replica"):
+        assert r.set("k", "v") is True
+        assert r.get("k") == b"v"  # read your write, on the follower itself
+        assert r.incr("n") == 1 and r.incrby("n", 41) == 42
+        with pytest.raises(redis.ResponseError, match="WRONGTYPE"):
+            r.hset("k", "f", "v")  # the leader's error reply comes back as it is
+        pipe = r.pipeline(transaction=False)
+        for i in range(50):
+            pipe.set(f"p:{i}", i)
+            pipe.get(f"p:{i}")
+        replies = pipe.execute()
+        assert replies == [x for i in range(50) for x in (True, str(i).encode())]
+        r.execute_command("SELECT", 3)
+        assert r.set("in-db-3", "x") is True
+    with region.servers[leader].client(db=3) as r:
+        assert r.get("in-db-3") == b"x"
+    with region.servers[leader].client() as r:
+        assert r.get("n") == b"42" and r.get("p:49") == b"49"
+        assert r.info("stats")["tern_forwarded_writes"] == 0
+    with region.servers[follower].client() as r:
+        stats = r.info("stats")
+        assert stats["tern_forwarded_writes"] >= 54  # SET, INCR, INCRBY, HSET, 50 SETs, SET
+        assert stats["tern_crdt_ops_received"] >= 54
+    with region.servers[follower].client() as r:
+        # Inside MULTI a follower refuses writes, as a Redis replica does.
+        pipe = r.pipeline(transaction=True)
+        pipe.set("in-multi", "x")
+        with pytest.raises((redis.ResponseError, redis.ReadOnlyError)):
+            pipe.execute()
+
+
+def test_a_write_to_a_node_that_reaches_no_leader_gets_tryagain(region):
+    region.start_all()
+    leader = wait_until(region.leader, ELECTION_DEADLINE_S, "a leader")
+    alone, other = followers_of(region, leader)
+    region.kill(leader)
+    region.kill(other)
+    with region.servers[alone].client() as r:
+        with pytest.raises(redis.ResponseError, match="TRYAGAIN"):
             r.set("k", "v")
-        assert r.get("k") is None  # reads are served
 
 
 def test_quorum_ack_never_acknowledges_a_write_a_majority_does_not_have(region):
