@@ -530,6 +530,7 @@ constexpr CommandSyntax kSyntax[] = {
     {"role", "ROLE", {}},
     {"sentinel", "SENTINEL subcommand:string [argument:string [argument:string ...]]", {}},
     {"failover", "FAILOVER [TO host:string port:integer]", {}},
+    {"wait", "WAIT numreplicas:integer timeout:integer", {}},
     {"lastsave", "LASTSAVE", {}},
     {"save", "SAVE", {}},
     {"bgsave", "BGSAVE [SCHEDULE]", {}},

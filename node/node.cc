@@ -269,6 +269,26 @@ void Node::complete_forwarded(std::uint64_t request_id, std::string_view reply, 
   if (client.resume) client.resume();
 }
 
+void Node::check_waiters() {
+  if (waiters_.empty()) return;
+  const std::uint64_t now = store_.now_ms();
+  std::vector<std::pair<std::uint64_t, std::size_t>> done;  // client id, replicas
+  std::erase_if(waiters_, [&](const Waiter& w) {
+    const std::size_t have = region_replicas_at ? region_replicas_at(w.index) : 0;
+    if (have < w.replicas && (w.deadline_ms == 0 || now < w.deadline_ms)) return false;
+    done.emplace_back(w.client_id, have);
+    return true;
+  });
+  for (const auto& [id, have] : done) {
+    const auto it = clients_.find(id);
+    if (it == clients_.end()) continue;
+    ClientState& client = *it->second;
+    resp::ReplyWriter(client.output).integer(static_cast<long long>(have));
+    client.blocked = false;
+    if (client.resume) client.resume();
+  }
+}
+
 void Node::clear_for_region_rebuild() {
   store_.replica().clear_keyspace();
   for (std::uint32_t db = 0; db < store_.databases(); ++db) touch_database(db);  // WATCH sees it
@@ -305,6 +325,7 @@ void Node::on_region_progress(std::uint64_t commit, bool leader) {
     const auto it = clients_.find(id);  // still connected (an earlier wake may have closed it)
     if (it != clients_.end() && it->second->wake) it->second->wake();
   }
+  check_waiters();
 }
 
 void Node::record_slow(const ClientState& client, std::span<const std::string_view> args, std::uint64_t usec) {

@@ -126,6 +126,18 @@ class Node {
   // On the follower: the reply to a forwarded write (or an error made here, e.g. a timeout).
   // The client gets it once this node has applied `log_index`, then runs its next request.
   void complete_forwarded(std::uint64_t request_id, std::string_view reply, std::uint64_t log_index);
+  // WAIT: on the leader, how many other nodes hold the log up to `index` (set by the server).
+  std::function<std::size_t(std::uint64_t index)> region_replicas_at;
+  // Clients blocked in WAIT, answered when enough nodes have their writes or at the deadline.
+  struct Waiter {
+    std::uint64_t client_id;
+    std::uint64_t index;
+    std::size_t replicas;
+    std::uint64_t deadline_ms;  // 0: none
+  };
+  void add_waiter(const Waiter& waiter) { waiters_.push_back(waiter); }
+  // Answers the waiters that are done (after region progress, and from the periodic tick).
+  void check_waiters();
   // The region's commit index as last reported (held replies go out at or below it).
   std::uint64_t region_commit = 0;
   // Region log events: a committed entry's op batch to apply here (every node; the leader's
@@ -150,6 +162,7 @@ class Node {
   std::unordered_map<std::uint64_t, std::uint64_t> forwarded_;  // request id -> client id
   std::uint64_t next_forward_id_ = 1;
   bool region_leader_ = false;  // as of the last on_region_progress
+  std::vector<Waiter> waiters_;
   std::uint64_t last_client_id_ = 0;
   std::unordered_map<std::string, std::vector<ClientState*>> watchers_;  // db '\0' key
   std::deque<SlowLogEntry> slowlog_;

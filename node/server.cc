@@ -122,6 +122,7 @@ void Server::tick() {
   update_clock();
   const std::uint64_t now = node_.store().now_ms();
   node_.stats().sample(now);
+  node_.check_waiters();  // WAIT deadlines
   const auto timeout_s = static_cast<std::uint64_t>(node_.settings().timeout);
   if (timeout_s > 0) {
     std::vector<std::shared_ptr<Connection>> idle;

@@ -132,6 +132,8 @@ int main(int argc, char** argv) {
     region->on_apply = [&node](std::string_view payload) { node.apply_region_batch(payload); };
     region->on_progress = [&node](std::uint64_t commit, bool leader) { node.on_region_progress(commit, leader); };
     region->on_rebuild = [&node] { node.clear_for_region_rebuild(); };
+    region->on_drained = [&node] { node.check_waiters(); };
+    node.region_replicas_at = [&region](std::uint64_t index) { return region->replicas_at(index); };
     node.region_propose = [&region](std::string payload) { return region->propose(std::move(payload)); };
     node.region_accepts_writes = [&region] { return region->accepts_writes(); };
     node.region_transfer = [&region](const std::string& target) { return region->transfer(target); };

@@ -140,7 +140,28 @@ void failover(Call& call) {
   call.reply.simple("OK");
 }
 
+// WAIT numreplicas timeout: blocks until that many other nodes of the region hold the
+// client's last write (its log entry), or `timeout` ms pass (0: no limit), and answers how many
+// do. A single node answers 0 at once; a follower refuses, as a Redis replica does.
+void wait_command(Call& call) {
+  long long replicas = 0;
+  long long timeout = 0;
+  if (!integer_argument(call, call.args[1], &replicas) || !integer_argument(call, call.args[2], &timeout)) return;
+  if (timeout < 0) return call.reply.error("ERR timeout is negative");
+  if (!call.node.region_replicas_at) return call.reply.integer(0);
+  if (call.node.region_report && call.node.region_report().role != "leader") {
+    return call.reply.error("ERR WAIT cannot be used with replica instances.");
+  }
+  const std::uint64_t index = call.client.last_proposed_index;
+  const std::size_t have = call.node.region_replicas_at(index);
+  if (replicas <= 0 || have >= static_cast<std::size_t>(replicas)) return call.reply.integer(static_cast<long long>(have));
+  call.client.blocked = true;
+  call.node.add_waiter(Node::Waiter{call.client.id, index, static_cast<std::size_t>(replicas),
+                                    timeout == 0 ? 0 : call.node.store().now_ms() + static_cast<std::uint64_t>(timeout)});
+}
+
 constexpr CommandSpec kCommands[] = {
+    {"wait", 3, kNoMulti, 0, 0, 0, wait_command, "generic", "Waits for other nodes to hold the client's writes."},
     {"sentinel", -2, kAdmin, 0, 0, 0, sentinel, "sentinel", "Finds the region's leader, as Redis Sentinel answers."},
     {"failover", -1, kAdmin | kNoMulti, 0, 0, 0, failover, "server", "Hands the region's leadership to another node."},
 };

@@ -355,6 +355,7 @@ void RegionService::drain() {
   draining_ = false;
   if (rebuild_pending_) rebuild();
   release_replies();
+  if (on_drained) on_drained();
   reported_commit_ = machine_->status().commit.value;
   reported_leader_ = soft_state_.role == election::Role::kLeader;
   if (on_progress && (reported_commit_ != commit_before || reported_leader_ != leader_before)) {
@@ -463,6 +464,15 @@ election::NodeId RegionService::id_of(const std::string& name) const {
     if (settings_.region_nodes[i].name == name) return election::NodeId{i + 1};
   }
   return election::NodeId{0};
+}
+
+std::size_t RegionService::replicas_at(std::uint64_t index) const {
+  if (soft_state_.role != election::Role::kLeader) return 0;
+  std::size_t count = 0;
+  for (const auto& follower : machine_->status().followers) {
+    if (follower.node != self_ && follower.match.value >= index) ++count;
+  }
+  return count;
 }
 
 std::string RegionService::transfer(const std::string& target) {

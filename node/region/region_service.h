@@ -42,6 +42,8 @@ class RegionService {
   // when this node is not a leader that accepts writes.
   std::optional<std::uint64_t> propose(std::string payload);
   [[nodiscard]] bool accepts_writes() const { return soft_state_.accepts_writes; }
+  // How many other nodes hold the log up to `index` (leader only; 0 elsewhere).
+  [[nodiscard]] std::size_t replicas_at(std::uint64_t index) const;
   // FAILOVER: leadership transfer to the named node, or to the most up-to-date one when
   // `target` is empty. Empty on success (the transfer has started), else the error reply.
   std::string transfer(const std::string& target);
@@ -52,6 +54,8 @@ class RegionService {
   std::function<void(std::uint64_t commit, bool leader)> on_progress;
   // Empties the application state before the log is applied again from its first entry.
   std::function<void()> on_rebuild;
+  // After every round of output: lets WAIT see followers' progress (match indexes).
+  std::function<void()> on_drained;
   // A write forwarded by a follower, to run here (the leader): its reply and log entry.
   std::function<std::pair<std::string, std::uint64_t>(std::uint32_t db, int protocol,
                                                       std::span<const std::string_view> args)>

@@ -383,3 +383,17 @@ def test_failover_moves_leadership_to_the_named_node(region):
     with region.servers[leader].client() as r:
         assert r.execute_command("FAILOVER", "TO", "127.0.0.1", str(port)) in (b"OK", "OK", True)
     assert wait_until(lambda: region.leader() == target, ELECTION_DEADLINE_S, "the named node leading") is True
+
+
+def test_wait_counts_the_nodes_that_hold_the_clients_writes(region):
+    region.start_all()
+    leader = wait_until(region.leader, ELECTION_DEADLINE_S, "a leader")
+    with region.servers[leader].client() as r:
+        assert r.set("w", "1") is True
+        assert r.execute_command("WAIT", 2, 5000) == 2      # both followers have it
+        assert r.execute_command("WAIT", 3, 100) == 2       # only two exist: the timeout answers
+        assert r.execute_command("WAIT", 0, 0) == 2
+    follower = followers_of(region, leader)[0]
+    with region.servers[follower].client() as r:
+        with pytest.raises(redis.ResponseError, match="WAIT cannot be used with replica instances"):
+            r.execute_command("WAIT", 1, 10)
