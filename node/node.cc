@@ -222,7 +222,41 @@ void Node::after_write(ClientState& client) {
   store_.recycle_ops(std::move(ops));
 }
 
-void Node::apply_region_batch(std::string_view payload) {
+void Node::apply_region_batch(std::string_view entry) {
+  // An entry is one or more op batches, each after its length (u32, little-endian).
+  while (!entry.empty()) {
+    if (entry.size() < 4) {
+      log_line(LogLevel::kWarning, "Region log entry refused: a batch length is cut short");
+      return;
+    }
+    std::uint32_t length = 0;
+    for (int i = 3; i >= 0; --i) length = (length << 8) | static_cast<unsigned char>(entry[static_cast<std::size_t>(i)]);
+    if (entry.size() - 4 < length) {
+      log_line(LogLevel::kWarning, "Region log entry refused: a batch is longer than the entry");
+      return;
+    }
+    apply_one_region_batch(entry.substr(4, length));
+    entry.remove_prefix(4 + length);
+  }
+}
+
+void Node::lose_region_proposals(std::uint64_t index) {
+  std::vector<std::uint64_t> victims;
+  for (auto& [id, client] : clients_) {
+    if (client->wait_for_commit >= index) victims.push_back(id);
+  }
+  for (std::uint64_t id : victims) {
+    const auto it = clients_.find(id);
+    if (it == clients_.end()) continue;
+    ClientState& client = *it->second;
+    client.output.clear();
+    client.wait_for_commit = 0;
+    client.close_after_reply = true;
+    if (client.wake) client.wake();
+  }
+}
+
+void Node::apply_one_region_batch(std::string_view payload) {
   auto batch = crdt::decode_batch(
       std::span<const std::byte>(reinterpret_cast<const std::byte*>(payload.data()), payload.size()));
   if (!batch.ok()) {

@@ -144,7 +144,10 @@ class Node {
   // own ops are already applied and are skipped as duplicates), and commit progress, which
   // releases held replies, or closes the clients whose writes can no longer commit here
   // because this node lost leadership.
-  void apply_region_batch(std::string_view payload);
+  void apply_region_batch(std::string_view entry);
+  // This node's writes promised log index `index` could not be logged there: close the
+  // clients waiting for them (their outcome is unknown, as on a failover).
+  void lose_region_proposals(std::uint64_t index);
   void on_region_progress(std::uint64_t commit, bool leader);
   // Empties the keyspace before the region log is applied again (see RegionService::rebuild).
   void clear_for_region_rebuild();
@@ -163,6 +166,7 @@ class Node {
   std::uint64_t next_forward_id_ = 1;
   bool region_leader_ = false;  // as of the last on_region_progress
   std::vector<Waiter> waiters_;
+  void apply_one_region_batch(std::string_view payload);
   std::uint64_t last_client_id_ = 0;
   std::unordered_map<std::string, std::vector<ClientState*>> watchers_;  // db '\0' key
   std::deque<SlowLogEntry> slowlog_;

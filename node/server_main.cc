@@ -133,6 +133,7 @@ int main(int argc, char** argv) {
     region->on_progress = [&node](std::uint64_t commit, bool leader) { node.on_region_progress(commit, leader); };
     region->on_rebuild = [&node] { node.clear_for_region_rebuild(); };
     region->on_drained = [&node] { node.check_waiters(); };
+    region->on_lost_proposals = [&node](std::uint64_t index) { node.lose_region_proposals(index); };
     node.region_replicas_at = [&region](std::uint64_t index) { return region->replicas_at(index); };
     node.region_propose = [&region](std::string payload) { return region->propose(std::move(payload)); };
     node.region_accepts_writes = [&region] { return region->accepts_writes(); };

@@ -38,8 +38,9 @@ class RegionService {
   bool start(std::string* error);
   void stop();
   [[nodiscard]] RegionReport report() const;
-  // On the leader: appends `payload` (an op batch) to the region log; its index, or nullopt
-  // when this node is not a leader that accepts writes.
+  // On the leader: adds `payload` (an op batch) to this turn's log entry; that entry's index,
+  // or nullopt when this node is not a leader that accepts writes. Entries hold one or more
+  // batches, each prefixed by its length (u32, little-endian): see for_each_batch.
   std::optional<std::uint64_t> propose(std::string payload);
   [[nodiscard]] bool accepts_writes() const { return soft_state_.accepts_writes; }
   // How many other nodes hold the log up to `index` (leader only; 0 elsewhere).
@@ -56,6 +57,8 @@ class RegionService {
   std::function<void()> on_rebuild;
   // After every round of output: lets WAIT see followers' progress (match indexes).
   std::function<void()> on_drained;
+  // This turn's proposals could not be logged at the index they were promised.
+  std::function<void(std::uint64_t index)> on_lost_proposals;
   // A write forwarded by a follower, to run here (the leader): its reply and log entry.
   std::function<std::pair<std::string, std::uint64_t>(std::uint32_t db, int protocol,
                                                       std::span<const std::string_view> args)>
@@ -126,7 +129,9 @@ class RegionService {
   void release_replies();
   void expire_forwards();
   bool draining_ = false;
-  bool drain_posted_ = false;
+  std::string pending_payload_;  // this turn's proposals, length-prefixed op batches
+  std::uint64_t pending_index_ = 0;
+  void flush_proposals();
   bool rebuild_pending_ = false;
   std::uint64_t reported_commit_ = 0;
   bool reported_leader_ = false;
