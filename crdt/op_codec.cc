@@ -68,14 +68,7 @@ std::string float_sum_text(long double sum) {
 
 void encode_entries(const std::vector<CounterEntry>& entries, Repeated<wire::Observation>* out) {
   out->Reserve(static_cast<int>(entries.size()));
-  for (const auto& entry : entries) {
-    wire::Observation* o = out->Add();
-    o->set_group(entry.group.bits());
-    o->set_first(entry.first.bits());
-    o->set_last(entry.last.bits());
-    o->set_int_sum(entry.int_sum);
-    o->set_float_sum(float_sum_text(entry.float_sum));
-  }
+  for (const auto& entry : entries) encode_counter_entry(entry, out->Add());
 }
 
 void encode_registers(const std::vector<RegisterObservations>& registers,
@@ -172,15 +165,9 @@ Refusal decode_entries(const Repeated<wire::Observation>& in, RecordBudget& budg
   if (auto refused = budget.take(in.size())) return refused;
   out->reserve(static_cast<std::size_t>(in.size()));
   for (const auto& o : in) {
-    // `last` names the entry's region and orders its states; a zero one names neither.
-    if (o.last() == 0) return Errc::kMissingField;
-    CounterEntry entry;
-    entry.group = Stamp::from_bits(o.group());
-    entry.first = Stamp::from_bits(o.first());
-    entry.last = Stamp::from_bits(o.last());
-    entry.int_sum = o.int_sum();
-    if (auto refused = decode_float_sum(o.float_sum(), &entry.float_sum)) return refused;
-    out->push_back(entry);
+    auto entry = decode_counter_entry(o);
+    if (!entry.ok()) return entry.error();
+    out->push_back(entry.value());
   }
   return std::nullopt;
 }
@@ -420,6 +407,26 @@ Refusal count_elements(pb::io::CodedInputStream& in, const pb::Descriptor& type,
 }
 
 }  // namespace
+
+void encode_counter_entry(const CounterEntry& entry, wire::Observation* out) {
+  out->set_group(entry.group.bits());
+  out->set_first(entry.first.bits());
+  out->set_last(entry.last.bits());
+  out->set_int_sum(entry.int_sum);
+  out->set_float_sum(float_sum_text(entry.float_sum));
+}
+
+Result<CounterEntry> decode_counter_entry(const wire::Observation& in) {
+  // `last` names the entry's region and orders its states; a zero one names neither.
+  if (in.last() == 0) return Errc::kMissingField;
+  CounterEntry entry;
+  entry.group = Stamp::from_bits(in.group());
+  entry.first = Stamp::from_bits(in.first());
+  entry.last = Stamp::from_bits(in.last());
+  entry.int_sum = in.int_sum();
+  if (auto refused = decode_float_sum(in.float_sum(), &entry.float_sum)) return *refused;
+  return entry;
+}
 
 void encode_op(const Op& op, wire::Op* out) {
   out->Clear();

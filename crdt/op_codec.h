@@ -73,6 +73,11 @@ struct DecodedBatch {
   std::vector<Op> ops;
 };
 
+// One counter entry's wire form (an Observation), shared by ops and snapshots.
+void encode_counter_entry(const CounterEntry& entry, wire::Observation* out);
+// Refuses a zero `last` stamp (kMissingField) and a float sum that is not a number (kMalformed).
+Result<CounterEntry> decode_counter_entry(const wire::Observation& in);
+
 // Replaces `*out` with the wire form of `op`.
 void encode_op(const Op& op, wire::Op* out);
 // One op, checked field by field (see op_codec.cc for each refusal and its Errc). Does not

@@ -27,22 +27,9 @@ SnapshotRefusal refuse(Errc code, std::string detail) {
 
 // ---- encoding ----------------------------------------------------------------------------
 
-// As op_codec: zero is empty text; -0 keeps its text because the sign reaches the digest.
-std::string float_sum_text(long double sum) {
-  if (sum == 0 && !std::signbit(sum)) return {};
-  return long_double_wire_text(sum);
-}
-
 void encode_entries(const std::vector<CounterEntry>& entries, Repeated<wire::Observation>* out) {
   out->Reserve(static_cast<int>(entries.size()));
-  for (const auto& entry : entries) {
-    wire::Observation* o = out->Add();
-    o->set_group(entry.group.bits());
-    o->set_first(entry.first.bits());
-    o->set_last(entry.last.bits());
-    o->set_int_sum(entry.int_sum);
-    o->set_float_sum(float_sum_text(entry.float_sum));
-  }
+  for (const auto& entry : entries) encode_counter_entry(entry, out->Add());
 }
 
 void encode_register(const Register::Parts& parts, wire::SnapshotRegister* out) {
@@ -79,29 +66,16 @@ void encode_timed(const std::vector<Item>& items, Repeated<wire::SnapshotTimedSt
 
 // ---- decoding ----------------------------------------------------------------------------
 
-Refusal decode_float_sum(const std::string& text, long double* out) {
-  if (text.empty()) {
-    *out = 0;
-    return std::nullopt;
-  }
-  const auto sum = parse_long_double(text);
-  if (!sum) return refuse(Errc::kMalformed, "a counter entry's float sum is not a number");
-  *out = *sum;
-  return std::nullopt;
-}
-
 Refusal decode_entries(const Repeated<wire::Observation>& in, std::vector<CounterEntry>* out) {
   out->reserve(static_cast<std::size_t>(in.size()));
   for (const auto& o : in) {
-    // `last` names the entry's region and orders its states; a zero one names neither.
-    if (o.last() == 0) return refuse(Errc::kMissingField, "a counter entry has last stamp 0");
-    CounterEntry entry;
-    entry.group = Stamp::from_bits(o.group());
-    entry.first = Stamp::from_bits(o.first());
-    entry.last = Stamp::from_bits(o.last());
-    entry.int_sum = o.int_sum();
-    if (auto refused = decode_float_sum(o.float_sum(), &entry.float_sum)) return refused;
-    out->push_back(entry);
+    auto entry = decode_counter_entry(o);
+    if (!entry.ok()) {
+      return refuse(entry.error(), entry.error() == Errc::kMissingField
+                                       ? "a counter entry has last stamp 0"
+                                       : "a counter entry's float sum is not a number");
+    }
+    out->push_back(entry.value());
   }
   return std::nullopt;
 }
