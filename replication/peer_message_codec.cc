@@ -13,6 +13,8 @@
 #include <variant>
 #include <vector>
 
+#include "crdt/protobuf_element_walk.h"
+
 namespace tern::replication {
 namespace {
 
@@ -310,86 +312,19 @@ WireResult<election::MessageBody> decode_body(const wire::RaftMessage& in, const
 
 // ---- counting before parsing ---------------------------------------------------------------
 
-// The schema nests at most five deep (PeerMessage > RaftMessage > InstallSnapshot >
-// SnapshotMeta > Membership); anything deeper is not a message of it.
-constexpr int kMaxNesting = 8;
-
-// Walks the message of `type` that fills `in` up to its current limit, counting every element
-// of every repeated field; a packed run counts one per byte (an upper bound: every element takes
-// at least one). Other fields are skipped; whether the bytes are a valid message is the parser's
-// to say, so the walk refuses only what it cannot step over.
-std::optional<WireError> count_repeated(pb::io::CodedInputStream& in, const pb::Descriptor& type,
-                                        int depth, const PeerCodecLimits& limits,
-                                        std::size_t& elements) {
-  const auto malformed = [] {
-    return error(WireErrc::kMalformed, "peer message bytes are not a valid protobuf message");
-  };
-  if (depth > kMaxNesting) return malformed();
-  const auto count = [&](std::size_t how_many) -> std::optional<WireError> {
-    elements += how_many;
-    if (elements <= limits.max_repeated_elements) return std::nullopt;
-    return error(WireErrc::kTooLarge, "peer message holds more than " +
-                                          std::to_string(limits.max_repeated_elements) +
-                                          " repeated elements");
-  };
-  for (;;) {
-    const std::uint32_t tag = in.ReadTag();
-    if (tag == 0) {
-      if (in.ConsumedEntireMessage()) return std::nullopt;
-      return malformed();
-    }
-    const int number = static_cast<int>(tag >> 3);
-    if (number == 0) return malformed();
-    const pb::FieldDescriptor* field = type.FindFieldByNumber(number);
-    const bool repeated = field != nullptr && field->is_repeated();
-    switch (tag & 7) {
-      case 0: {  // varint
-        std::uint64_t ignored = 0;
-        if (!in.ReadVarint64(&ignored)) return malformed();
-        break;
-      }
-      case 1: {  // fixed64
-        std::uint64_t ignored = 0;
-        if (!in.ReadLittleEndian64(&ignored)) return malformed();
-        break;
-      }
-      case 5: {  // fixed32
-        std::uint32_t ignored = 0;
-        if (!in.ReadLittleEndian32(&ignored)) return malformed();
-        break;
-      }
-      case 2: {  // length-delimited: a message, bytes, or a packed run of numbers
-        std::uint32_t length = 0;
-        if (!in.ReadVarint32(&length)) return malformed();
-        if (length > static_cast<std::uint32_t>(in.BytesUntilLimit())) return malformed();
-        if (field == nullptr || field->type() != pb::FieldDescriptor::TYPE_MESSAGE) {
-          if (repeated) {
-            const bool packed = field->type() != pb::FieldDescriptor::TYPE_BYTES &&
-                                field->type() != pb::FieldDescriptor::TYPE_STRING;
-            if (auto refused = count(packed ? length : 1)) return refused;
-          }
-          if (!in.Skip(static_cast<int>(length))) return malformed();
-          break;
-        }
-        if (repeated) {
-          if (auto refused = count(1)) return refused;
-        }
-        const auto outer = in.PushLimit(static_cast<int>(length));
-        if (auto refused =
-                count_repeated(in, *field->message_type(), depth + 1, limits, elements)) {
-          return refused;
-        }
-        in.PopLimit(outer);
-        continue;  // counted inside
-      }
-      default:  // groups and the undefined wire types 6 and 7; no tern writer emits them
-        return malformed();
-    }
-    if (repeated && (tag & 7) != 2) {
-      if (auto refused = count(1)) return refused;
-    }
+// Counts every element of every repeated field (crdt/protobuf_element_walk.h says why).
+class PeerElementLimit final : public crdt::RepeatedElementVisitor {
+ public:
+  explicit PeerElementLimit(std::size_t limit) : limit_(limit) {}
+  bool on_elements(const pb::FieldDescriptor&, std::size_t elements) override {
+    count_ += elements;
+    return count_ <= limit_;
   }
-}
+
+ private:
+  std::size_t limit_;
+  std::size_t count_ = 0;
+};
 
 std::optional<WireError> region_in_range(std::string_view field, std::uint32_t region) {
   if (region <= kMaxRegionId) return std::nullopt;
@@ -516,9 +451,16 @@ WireResult<wire::PeerMessage> parse_peer_message(std::span<const std::byte> byte
   {
     pb::io::CodedInputStream in(data, size);
     in.PushLimit(size);  // so every nested length can be checked against what is left
-    std::size_t elements = 0;
-    if (auto refused = count_repeated(in, *wire::PeerMessage::descriptor(), 0, limits, elements)) {
-      return *refused;
+    PeerElementLimit elements(limits.max_repeated_elements);
+    switch (crdt::walk_repeated_elements(in, *wire::PeerMessage::descriptor(), elements)) {
+      case crdt::ElementWalk::kComplete:
+        break;
+      case crdt::ElementWalk::kMalformed:
+        return error(WireErrc::kMalformed, "peer message bytes are not a valid protobuf message");
+      case crdt::ElementWalk::kStopped:
+        return error(WireErrc::kTooLarge, "peer message holds more than " +
+                                              std::to_string(limits.max_repeated_elements) +
+                                              " repeated elements");
     }
   }
   wire::PeerMessage message;
