@@ -144,7 +144,7 @@ void Node::execute(ClientState& client, std::span<const std::string_view> args, 
         return;
       }
       ++stats_.commands[spec->name].rejected_calls;
-      reject("TRYAGAIN no leader is reachable in this region right now, retry shortly");
+      reject("TRYAGAIN too many writes are waiting for a leader here, retry shortly");
       return;
     }
     ++stats_.commands[spec->name].rejected_calls;

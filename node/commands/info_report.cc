@@ -197,13 +197,27 @@ void replication_section(Node& node, std::string& out) {
     field(out, "tern_region_applied_index", region.applied);
     field(out, "tern_region_last_index", region.last_index);
     field(out, "tern_region_accepts_writes", region.accepts_writes ? 1 : 0);
+    field(out, "tern_region_writes_waiting", region.writes_waiting);
+    field(out, "tern_region_writes_forwarded", region.writes_forwarded);
+    if (!leader) {
+      // A follower knows how far it is itself, not the others: Redis replicas report the same.
+      field(out, "slave_repl_offset", region.applied);
+      field(out, "master_last_io_seconds_ago",
+            region.leader_contact_ms_ago < 0 ? std::string("-1") : std::to_string(region.leader_contact_ms_ago / 1000));
+      field(out, "tern_region_leader_contact_ms_ago", std::to_string(region.leader_contact_ms_ago));
+      field(out, "tern_region_lag", region.commit > region.applied ? region.commit - region.applied : 0);
+    }
     std::size_t i = 0;
     for (const auto& n : region.nodes) {
       if (n.self) continue;
-      field(out, "tern_region_node" + std::to_string(i++),
-            "name=" + n.name + ",ip=" + n.host + ",port=" + std::to_string(n.port) +
-                ",link=" + (n.link_up ? "up" : "down") + ",match=" + std::to_string(n.match) +
-                ",lag=" + std::to_string(region.last_index > n.match ? region.last_index - n.match : 0));
+      std::string text = "name=" + n.name + ",ip=" + n.host + ",port=" + std::to_string(n.port) +
+                         ",link=" + (n.link_up ? "up" : "down");
+      // Only the leader tracks what each node holds (its match index); the lag is in entries.
+      if (leader) {
+        text += ",match=" + std::to_string(n.match) +
+                ",lag=" + std::to_string(region.last_index > n.match ? region.last_index - n.match : 0);
+      }
+      field(out, "tern_region_node" + std::to_string(i++), text);
     }
     field(out, "master_failover_state", std::string("no-failover"));
     field(out, "master_repl_offset", region.commit);

@@ -571,6 +571,9 @@ std::vector<Directive> build_table() {
           .acted_on([](Settings& s, std::string_view v) {
             s.region_ack = v == "local" ? Settings::RegionAck::kLocal : Settings::RegionAck::kQuorum;
           }),
+      integer("region-write-wait", "3000", 0, 60000,
+              "Milliseconds a write waits for a leader (during a failover) before -TRYAGAIN.")
+          .acted_on([](Settings& s, std::string_view v) { s.region_write_wait_ms = u32(v); }),
       integer("region-tick", "10", 1, 1000,
               "Milliseconds per election tick: heartbeats every 5 ticks, election timeout 30-60.")
           .startup_only()

@@ -108,6 +108,7 @@ struct Settings {
   // quorum: a write's reply waits until a majority of the region has it; local: at once.
   enum class RegionAck : std::uint8_t { kQuorum, kLocal };
   RegionAck region_ack = RegionAck::kQuorum;
+  std::uint32_t region_write_wait_ms = 3000;  // how long a write waits for a leader
   std::uint32_t region_tick_ms = 10;  // the election clock's tick (heartbeat 5, timeout 30-60)
 
   bool operator==(const Settings&) const = default;

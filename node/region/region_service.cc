@@ -214,6 +214,7 @@ void RegionService::dial(Peer& peer) {
           auto frame = replication::encode_frame(hello_message);
           if (frame.ok()) l.send(std::move(frame.value()));
           log_line(LogLevel::kVerbose, "Region peer link to " + peer.address.name + " is up");
+          dispatch_writes();  // writes parked for want of this link
         },
         [](PeerLink&, const wire::PeerMessage&) {},  // nothing is sent back on a dialled link
         [this, &peer](PeerLink&) {
@@ -242,6 +243,7 @@ void RegionService::schedule_tick() {
     machine_->tick();
     drain();
     expire_forwards();
+    dispatch_writes();
     schedule_tick();
   });
 }
@@ -267,25 +269,31 @@ void RegionService::on_message(PeerLink& link, const wire::PeerMessage& message)
   }
   if (!link.peer_name.empty() && message.has_forwarded_write()) {
     const wire::ForwardedWrite& write = message.forwarded_write();
-    const election::NodeId from = id_of(link.peer_name);
-    if (soft_state_.role != election::Role::kLeader || !on_forwarded) {
-      send_reply(from, write.request_id(), "-TRYAGAIN this node no longer leads the region, retry shortly\r\n", 0);
+    PendingWrite pending{id_of(link.peer_name), write.request_id(), write.database(),
+                         static_cast<int>(write.resp_protocol()),
+                         std::vector<std::string>(write.arguments().begin(), write.arguments().end()),
+                         ticks_ + write_wait_ticks()};
+    if (!on_forwarded || !forwarding_.park(std::move(pending))) {
+      send_reply(id_of(link.peer_name), write.request_id(),
+                 "-TRYAGAIN too many writes are waiting for a leader here, retry shortly\r\n", 0);
       return;
     }
-    std::vector<std::string_view> args(write.arguments().begin(), write.arguments().end());
-    auto [reply, index] = on_forwarded(write.database(), static_cast<int>(write.resp_protocol()), args);
-    if (index > machine_->status().commit.value) {
-      held_replies_.push_back(HeldReply{from, write.request_id(), std::move(reply), index});
-    } else {
-      send_reply(from, write.request_id(), reply, index);
-    }
+    dispatch_writes();
     return;
   }
   if (!link.peer_name.empty() && message.has_forwarded_reply()) {
     const wire::ForwardedReply& answer = message.forwarded_reply();
-    if (forward_deadlines_.erase(answer.request_id()) != 0 && on_forwarded_reply) {
-      on_forwarded_reply(answer.request_id(), answer.reply(), answer.log_index());
+    auto write = forwarding_.answered(answer.request_id());
+    if (!write) return;  // answered already (timed out), or not ours
+    if (answer.retry()) {
+      // The node we took for the leader no longer leads: wait for (or send to) the one that does.
+      if (!forwarding_.park(std::move(*write)) && on_forwarded_reply) {
+        on_forwarded_reply(answer.request_id(), "-TRYAGAIN too many writes are waiting for a leader here\r\n", 0);
+      }
+      dispatch_writes();
+      return;
     }
+    if (on_forwarded_reply) on_forwarded_reply(answer.request_id(), answer.reply(), answer.log_index());
     return;
   }
   if (!message.has_raft() || link.peer_name.empty()) {
@@ -302,6 +310,7 @@ void RegionService::on_message(PeerLink& link, const wire::PeerMessage& message)
   }
   const election::Message& raft = decoded.value();
   if (name_of(raft.from) != link.peer_name || raft.to != self_) return;  // not from whom it claims, or not for us
+  if (soft_state_.leader && raft.from == *soft_state_.leader) last_leader_contact_ = std::chrono::steady_clock::now();
   machine_->step(raft);
   drain();
 }
@@ -364,6 +373,7 @@ void RegionService::drain() {
   if (on_progress && (reported_commit_ != commit_before || reported_leader_ != leader_before)) {
     on_progress(reported_commit_, reported_leader_);
   }
+  if (forwarding_.parked() > 0) dispatch_writes();
 }
 
 void RegionService::rebuild() {
@@ -387,39 +397,77 @@ void RegionService::rebuild() {
 
 bool RegionService::forward(std::uint64_t request_id, std::uint32_t db, int protocol,
                             std::span<const std::string_view> args) {
-  if (!soft_state_.leader || *soft_state_.leader == self_) return false;
-  const election::NodeId leader = *soft_state_.leader;
-  for (auto& peer : peers_) {
-    if (peer->id != leader) continue;
-    if (!peer->outgoing || !peer->outgoing->open()) return false;
-    wire::PeerMessage message;
-    wire::ForwardedWrite* write = message.mutable_forwarded_write();
-    write->set_request_id(request_id);
-    write->set_database(db);
-    write->set_resp_protocol(static_cast<std::uint32_t>(protocol));
-    for (std::string_view a : args) write->add_arguments(std::string(a));
-    auto frame = replication::encode_frame(message);
-    if (!frame.ok()) return false;
-    peer->outgoing->send(std::move(frame.value()));
-    // Bounded: a leader that dies with the write in flight must not hold the client for ever.
-    constexpr std::uint64_t kForwardTimeoutMs = 5000;
-    forward_deadlines_[request_id] = ticks_ + kForwardTimeoutMs / std::max<std::uint32_t>(1, settings_.region_tick_ms);
-    return true;
+  if (!forwarding_.park(PendingWrite{self_, request_id, db, protocol,
+                                     std::vector<std::string>(args.begin(), args.end()),
+                                     ticks_ + write_wait_ticks()})) {
+    return false;
   }
-  return false;
+  dispatch_writes();
+  return true;
+}
+
+std::uint64_t RegionService::write_wait_ticks() const {
+  // One more than the quotient: the next tick may come at once, and the wait is a minimum.
+  return settings_.region_write_wait_ms / std::max<std::uint32_t>(1, settings_.region_tick_ms) + 1;
+}
+
+void RegionService::dispatch_writes() {
+  if (dispatching_ || stopped_) return;  // run_here calls back into the node, which may forward
+  dispatching_ = true;
+  ForwardingSituation now{self_, soft_state_.accepts_writes, soft_state_.leader, false};
+  if (now.leader) {
+    for (const auto& peer : peers_) {
+      if (peer->id == *now.leader) now.leader_link_up = peer->outgoing && peer->outgoing->open();
+    }
+  }
+  // Bounded: a leader that dies with the write in flight must not hold the client for ever.
+  constexpr std::uint64_t kReplyTimeoutMs = 5000;
+  const std::uint64_t reply_deadline = ticks_ + kReplyTimeoutMs / std::max<std::uint32_t>(1, settings_.region_tick_ms);
+  WriteForwarding::Dispatch plan = forwarding_.dispatch(now, ticks_, reply_deadline);
+  for (PendingWrite& write : plan.run_here) {
+    std::vector<std::string_view> args(write.args.begin(), write.args.end());
+    auto [reply, index] = on_forwarded(write.db, write.protocol, args);
+    if (index > machine_->status().commit.value) {
+      held_replies_.push_back(HeldReply{write.from, write.request_id, std::move(reply), index});
+    } else {
+      deliver(write.from, write.request_id, reply, index);
+    }
+  }
+  for (const PendingWrite& write : plan.send_to_leader) {
+    wire::PeerMessage message;
+    wire::ForwardedWrite* out = message.mutable_forwarded_write();
+    out->set_request_id(write.request_id);
+    out->set_database(write.db);
+    out->set_resp_protocol(static_cast<std::uint32_t>(write.protocol));
+    for (const std::string& a : write.args) out->add_arguments(a);
+    send_frame(*now.leader, message);  // a lost frame is answered by the reply deadline
+  }
+  for (const PendingWrite& write : plan.bounce) {
+    send_reply(write.from, write.request_id, {}, 0, /*retry=*/true);
+  }
+  for (const PendingWrite& write : plan.gave_up) {
+    deliver(write.from, write.request_id,
+            "-TRYAGAIN no leader in this region accepted the write within region-write-wait (" +
+                std::to_string(settings_.region_write_wait_ms) + " ms), retry shortly\r\n",
+            0);
+  }
+  dispatching_ = false;
+}
+
+void RegionService::deliver(election::NodeId to, std::uint64_t request_id, std::string_view reply,
+                            std::uint64_t log_index) {
+  if (to == self_) {
+    if (on_forwarded_reply) on_forwarded_reply(request_id, reply, log_index);
+  } else {
+    send_reply(to, request_id, reply, log_index);
+  }
 }
 
 void RegionService::expire_forwards() {
-  for (auto it = forward_deadlines_.begin(); it != forward_deadlines_.end();) {
-    if (it->second > ticks_) {
-      ++it;
-      continue;
-    }
-    const std::uint64_t request = it->first;
-    it = forward_deadlines_.erase(it);
+  for (const PendingWrite& write : forwarding_.overdue(ticks_)) {
     if (on_forwarded_reply) {
-      on_forwarded_reply(request, "-TRYAGAIN the region's leader did not answer in time; the write may or may not "
-                                  "have been applied\r\n", 0);
+      on_forwarded_reply(write.request_id, "-TRYAGAIN the region's leader did not answer in time; the write may or may not "
+                                           "have been applied\r\n", 0);
     }
   }
 }
@@ -431,9 +479,9 @@ void RegionService::release_replies() {
   std::vector<HeldReply> still;
   for (auto& held : held_replies_) {
     if (held.log_index <= commit) {
-      send_reply(held.to, held.request_id, held.reply, held.log_index);
+      deliver(held.to, held.request_id, held.reply, held.log_index);
     } else if (!leading) {
-      send_reply(held.to, held.request_id,
+      deliver(held.to, held.request_id,
                  "-TRYAGAIN leadership changed before this write committed; it may or may not have been applied\r\n", 0);
     } else {
       still.push_back(std::move(held));
@@ -443,12 +491,13 @@ void RegionService::release_replies() {
 }
 
 void RegionService::send_reply(election::NodeId to, std::uint64_t request_id, std::string_view reply,
-                               std::uint64_t log_index) {
+                               std::uint64_t log_index, bool retry) {
   wire::PeerMessage message;
   wire::ForwardedReply* answer = message.mutable_forwarded_reply();
   answer->set_request_id(request_id);
   answer->set_reply(std::string(reply));
   answer->set_log_index(log_index);
+  if (retry) answer->set_retry(true);
   send_frame(to, message);
 }
 
@@ -525,7 +574,7 @@ void RegionService::flush_proposals() {
     if (on_lost_proposals) on_lost_proposals(pending_index_);
     std::erase_if(held_replies_, [&](HeldReply& held) {
       if (held.log_index != pending_index_) return false;
-      send_reply(held.to, held.request_id, "-TRYAGAIN leadership changed before this write was logged\r\n", 0);
+      deliver(held.to, held.request_id, "-TRYAGAIN leadership changed before this write was logged\r\n", 0);
       return true;
     });
     rebuild_pending_ = true;
@@ -559,6 +608,13 @@ RegionReport RegionService::report() const {
   out.applied = status.applied.value;
   out.last_index = status.last_log.index.value;
   out.accepts_writes = status.accepts_writes;
+  if (status.role != election::Role::kLeader && status.leader && last_leader_contact_) {
+    out.leader_contact_ms_ago = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    std::chrono::steady_clock::now() - *last_leader_contact_)
+                                    .count();
+  }
+  out.writes_waiting = forwarding_.parked();
+  out.writes_forwarded = forwarding_.in_flight();
   for (std::size_t i = 0; i < settings_.region_nodes.size(); ++i) {
     const auto& node = settings_.region_nodes[i];
     RegionNodeReport entry{node.name, node.host, node.port, node.name == self_name_, true, 0};

@@ -13,6 +13,7 @@
 // followers (they answer READONLY), WAIT, snapshots, and the resync of a deposed leader that
 // had applied writes which never committed.
 #include <asio.hpp>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -25,6 +26,7 @@
 #include "node/region/entry_log_file.h"
 #include "node/region/peer_link.h"
 #include "node/region/region_status.h"
+#include "node/region/write_forwarding.h"
 #include "replication/election/raft_state_machine.h"
 
 namespace tern::node {
@@ -67,7 +69,9 @@ class RegionService {
   std::function<void(std::uint64_t request_id, std::string_view reply, std::uint64_t log_index)>
       on_forwarded_reply;
 
-  // On a follower: sends a client's write to the leader; false when none is reachable.
+  // On a node that does not accept writes: sends a client's write to the leader, or parks it
+  // until a leader is known (write_forwarding.h), for at most region-write-wait; the answer
+  // comes through on_forwarded_reply. False when too many writes wait already.
   bool forward(std::uint64_t request_id, std::uint32_t db, int protocol,
                std::span<const std::string_view> args);
 
@@ -113,8 +117,16 @@ class RegionService {
   std::unique_ptr<election::RaftStateMachine> machine_;
   election::SoftState soft_state_;
   bool stopped_ = false;
-  // Writes this follower forwarded, by request id: the tick count after which they time out.
-  std::map<std::uint64_t, std::uint64_t> forward_deadlines_;
+  // Writes this node could not run itself: parked until a leader is known, or in flight to it.
+  // Bounded: at most this many wait; more get -TRYAGAIN at once.
+  static constexpr std::size_t kMaxParkedWrites = 100000;
+  WriteForwarding forwarding_{kMaxParkedWrites};
+  bool dispatching_ = false;
+  std::optional<std::chrono::steady_clock::time_point> last_leader_contact_;
+  void dispatch_writes();
+  [[nodiscard]] std::uint64_t write_wait_ticks() const;
+  // A reply for `to`'s client: handed to on_forwarded_reply when `to` is this node, else sent.
+  void deliver(election::NodeId to, std::uint64_t request_id, std::string_view reply, std::uint64_t log_index);
   // On the leader: replies to forwarded writes, sent once their entry commits.
   struct HeldReply {
     election::NodeId to;
@@ -124,7 +136,9 @@ class RegionService {
   };
   std::vector<HeldReply> held_replies_;
   std::uint64_t ticks_ = 0;
-  void send_reply(election::NodeId to, std::uint64_t request_id, std::string_view reply, std::uint64_t log_index);
+  // `retry`: the write was not run here (this node does not lead); the sender tries the leader.
+  void send_reply(election::NodeId to, std::uint64_t request_id, std::string_view reply, std::uint64_t log_index,
+                  bool retry = false);
   void send_frame(election::NodeId to, const wire::PeerMessage& message);
   void release_replies();
   void expire_forwards();

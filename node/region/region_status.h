@@ -24,6 +24,10 @@ struct RegionReport {
   std::uint64_t applied = 0;
   std::uint64_t last_index = 0;
   bool accepts_writes = false;
+  // Follower only: milliseconds since the leader's last message (-1: never heard from it).
+  std::int64_t leader_contact_ms_ago = -1;
+  std::uint64_t writes_waiting = 0;    // parked until a leader is known (write_forwarding.h)
+  std::uint64_t writes_forwarded = 0;  // sent to the leader, reply not yet back
   std::vector<RegionNodeReport> nodes;
 };
 
