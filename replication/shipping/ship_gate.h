@@ -23,6 +23,10 @@ class ShipGate {
   // applied vector). Waiting batches are dropped: they were offered to an earlier term.
   void reset(crdt::StampVector logged);
 
+  // This region logged ops of its own (`last` names this region): batches from elsewhere whose
+  // context saw them may pass.
+  void note_own(crdt::Stamp last) { logged_.raise(last); }
+
   enum class Verdict {
     kDuplicate,  // nothing new: acknowledge and drop
     kReady,      // log it: take_ready() returns it (and any it released)
