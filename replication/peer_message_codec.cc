@@ -407,19 +407,24 @@ WireResult<Accepted> check_forwarded_write(const wire::ForwardedWrite& write,
   return Accepted{};
 }
 
-WireResult<Accepted> check_ship_batch(const wire::ShipBatch& batch, const PeerCodecLimits& limits) {
+WireResult<Accepted> check_ship_batch(const wire::ShipBatch& batch, const PeerCodecLimits&) {
   if (auto refused = region_in_range("ship_batch.origin_region", batch.origin_region())) {
     return *refused;
   }
-  if (batch.first_origin_index() > batch.last_origin_index()) {
-    return error(WireErrc::kMalformed,
-                 "ship_batch.first_origin_index " + std::to_string(batch.first_origin_index()) +
-                     " is after last_origin_index " + std::to_string(batch.last_origin_index()));
+  // A stamp's low six bits name its region (crdt/stamp.h).
+  constexpr std::uint64_t kRegionMask = 63;
+  if (batch.last_stamp() == 0 || (batch.last_stamp() & kRegionMask) != batch.origin_region()) {
+    return error(WireErrc::kMalformed, "ship_batch.last_stamp is missing or names another region than "
+                                       "origin_region " + std::to_string(batch.origin_region()));
   }
-  if (batch.last_origin_index() > limits.max_index) {
-    return error(WireErrc::kOutOfRange,
-                 "ship_batch.last_origin_index " + std::to_string(batch.last_origin_index()) +
-                     " is above the highest index " + std::to_string(limits.max_index));
+  if (batch.prev_stamp() != 0 &&
+      ((batch.prev_stamp() & kRegionMask) != batch.origin_region() || batch.prev_stamp() >= batch.last_stamp())) {
+    return error(WireErrc::kMalformed,
+                 "ship_batch.prev_stamp names another region or is not before last_stamp");
+  }
+  if (batch.context_size() > static_cast<int>(kMaxRegionId) + 1) {
+    return error(WireErrc::kMalformed, "ship_batch.context has " + std::to_string(batch.context_size()) +
+                                           " entries, more than there are region ids");
   }
   if (batch.op_batch().empty()) {
     return error(WireErrc::kMissingField, "ship_batch has no op_batch");
@@ -427,15 +432,17 @@ WireResult<Accepted> check_ship_batch(const wire::ShipBatch& batch, const PeerCo
   return Accepted{};
 }
 
-WireResult<Accepted> check_ship_ack(const wire::ShipAck& ack, const PeerCodecLimits& limits) {
-  if (auto refused = region_in_range("ship_ack.origin_region", ack.origin_region())) {
-    return *refused;
+WireResult<Accepted> check_ship_ack(const wire::ShipAck& ack, const PeerCodecLimits&) {
+  if (ack.logged_size() > static_cast<int>(kMaxRegionId) + 1) {
+    return error(WireErrc::kMalformed, "ship_ack.logged has " + std::to_string(ack.logged_size()) +
+                                           " entries, more than there are region ids");
   }
-  if (ack.acknowledged_origin_index() > limits.max_index) {
-    return error(WireErrc::kOutOfRange, "ship_ack.acknowledged_origin_index " +
-                                            std::to_string(ack.acknowledged_origin_index()) +
-                                            " is above the highest index " +
-                                            std::to_string(limits.max_index));
+  for (int r = 0; r < ack.logged_size(); ++r) {
+    const std::uint64_t stamp = ack.logged(r);
+    if (stamp != 0 && static_cast<int>(stamp & 63) != r) {
+      return error(WireErrc::kMalformed, "ship_ack.logged[" + std::to_string(r) + "] names region " +
+                                             std::to_string(stamp & 63));
+    }
   }
   return Accepted{};
 }

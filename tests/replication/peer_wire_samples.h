@@ -90,16 +90,18 @@ inline std::vector<std::pair<std::string, wire::PeerMessage>> sample_link_messag
     wire::PeerMessage m;
     auto* ship = m.mutable_ship_batch();
     ship->set_origin_region(5);
-    ship->set_first_origin_index(100);
-    ship->set_last_origin_index(101);
+    ship->set_prev_stamp((100ULL << 22) | 5);  // crdt::Stamp bits: ms, logical 0, region 5
+    ship->set_last_stamp((101ULL << 22) | 5);
+    for (int r = 0; r < 6; ++r) ship->add_context(r == 0 ? 0 : (90ULL << 22) | static_cast<std::uint64_t>(r));
     // An OpBatch's bytes; their content is crdt::decode_batch's concern, not the link's.
     ship->set_op_batch(binary_payload(600, 3));
     out.emplace_back("ship_batch", std::move(m));
   }
   {
     wire::PeerMessage m;
-    m.mutable_ship_ack()->set_origin_region(5);
-    m.mutable_ship_ack()->set_acknowledged_origin_index(101);
+    for (int r = 0; r < 6; ++r) {
+      m.mutable_ship_ack()->add_logged(r == 0 ? 0 : (101ULL << 22) | static_cast<std::uint64_t>(r));
+    }
     out.emplace_back("ship_ack", std::move(m));
   }
   return out;
