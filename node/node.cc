@@ -263,7 +263,11 @@ void Node::apply_one_region_batch(std::string_view payload) {
     log_line(LogLevel::kWarning, "Region log entry refused: not an op batch this node can read");
     return;
   }
+  crdt::Stamp last;
+  crdt::StampVector context;
   for (const crdt::Op& op : batch.value().ops) {
+    last = std::max(last, op.stamp);
+    if (on_committed_batch) context.join(op.context);
     // The leader made these ops itself and has them already: receive() skips them.
     if (!store_.replica().receive(op, store_.now_ms())) continue;
     ++stats_.crdt_ops_received;
@@ -275,6 +279,7 @@ void Node::apply_one_region_batch(std::string_view payload) {
       touch_key(op.database, op.key);
     }
   }
+  if (on_committed_batch && !last.is_zero()) on_committed_batch(batch.value().origin, last, context, payload);
 }
 
 Node::ForwardedOutcome Node::run_forwarded(std::uint32_t db, int protocol,

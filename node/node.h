@@ -23,6 +23,7 @@
 #include "node/command_table.h"
 #include "node/config/config.h"
 #include "node/region/region_status.h"
+#include "node/shipping/shipping_status.h"
 #include "node/pubsub.h"
 #include "node/stats.h"
 #include "node/store.h"
@@ -108,6 +109,14 @@ class Node {
   // its log index, or nullopt when this node cannot (not the leader); and whether this node
   // may take writes now (the leader, once its term's first entry committed).
   std::function<std::optional<std::uint64_t>(std::string payload)> region_propose;
+  // Every committed op batch of the region log, in log order, once applied: what this region
+  // ships to the others (node/shipping/). `last` is its greatest stamp, `context` the join of its
+  // ops' contexts, `bytes` the serialized OpBatch.
+  std::function<void(crdt::RegionId origin, crdt::Stamp last, const crdt::StampVector& context,
+                     std::string_view bytes)>
+      on_committed_batch;
+  // Set for a region of a global datastore: the other regions' links and lag (INFO).
+  std::function<ShippingReport()> shipping_report;
   std::function<bool()> region_accepts_writes;
   // FAILOVER: hands leadership to the named node (or the most up-to-date one when empty);
   // empty on success, else Redis-style error text.

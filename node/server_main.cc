@@ -21,6 +21,7 @@
 #include "node/node.h"
 #include "node/process_memory.h"
 #include "node/region/region_service.h"
+#include "node/shipping/shipping_service.h"
 #include "node/server.h"
 
 namespace {
@@ -125,13 +126,25 @@ int main(int argc, char** argv) {
   // A node of a multi-node region runs the election (node/region/region_service.h); its
   // durable term and vote live in the working directory.
   std::unique_ptr<RegionService> region;
+  // A region of a global datastore also exchanges committed writes with the other regions
+  // (node/shipping/shipping_service.h).
+  std::unique_ptr<ShippingService> shipping;
+  if (!node.settings().peer_regions.empty()) {
+    shipping = std::make_unique<ShippingService>(io, node.settings());
+    node.on_committed_batch = [&shipping](tern::crdt::RegionId origin, tern::crdt::Stamp last,
+                                          const tern::crdt::StampVector& context,
+                                          std::string_view bytes) { shipping->committed(origin, last, context, bytes); };
+  }
   if (!node.settings().region_nodes.empty()) {
     region = std::make_unique<RegionService>(io, node.settings(), "tern-region-" + node.node_id);
     // Until it leads, a node makes no ops of its own (no expiry, no eviction, no writes).
     node.store().set_may_write(false);
     region->on_apply = [&node](std::string_view payload) { node.apply_region_batch(payload); };
     region->on_progress = [&node](std::uint64_t commit, bool leader) { node.on_region_progress(commit, leader); };
-    region->on_rebuild = [&node] { node.clear_for_region_rebuild(); };
+    region->on_rebuild = [&node, &shipping] {
+      node.clear_for_region_rebuild();
+      if (shipping) shipping->restart({});  // the log is applied again from its first entry
+    };
     region->on_drained = [&node] { node.check_waiters(); };
     region->on_lost_proposals = [&node](std::uint64_t index) { node.lose_region_proposals(index); };
     node.region_replicas_at = [&region](std::uint64_t index) { return region->replicas_at(index); };
@@ -155,9 +168,22 @@ int main(int argc, char** argv) {
     }
     node.region_report = [&region] { return region->report(); };
   }
+  if (shipping) {
+    shipping->accepts_writes = [&region] { return region && region->accepts_writes(); };
+    shipping->applied = [&node] { return node.store().replica().keyspace().applied(); };
+    shipping->propose = [&region](std::string op_batch) {
+      return region && region->propose(std::move(op_batch)).has_value();
+    };
+    if (!shipping->start(&error)) {
+      log_line(LogLevel::kWarning, "Shipping: " + error);
+      return 1;
+    }
+    node.shipping_report = [&shipping] { return shipping->report(); };
+  }
   log_line(LogLevel::kNotice, "tern-server started, port=" + std::to_string(node.bound_port) +
                                   " region=" + node.settings().region);
   server.run();
+  if (shipping) shipping->stop();
   if (region) region->stop();
   if (!pidfile.empty()) std::remove(pidfile.c_str());
   return 0;

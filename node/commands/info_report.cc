@@ -170,6 +170,30 @@ void stats_section(Node& node, std::string& out) {
   field(out, "tern_forwarded_writes", s.forwarded_writes);
 }
 
+// The other regions of a global datastore, one line each (node/shipping/).
+void peer_regions_fields(const ShippingReport& shipping, std::string& out) {
+  field(out, "tern_shipping_leader", shipping.leader ? 1 : 0);
+  field(out, "tern_shipping_retained_batches", shipping.retained_batches);
+  field(out, "tern_shipping_retained_bytes", shipping.retained_bytes);
+  field(out, "tern_shipping_waiting_batches", shipping.waiting_batches);
+  std::size_t i = 0;
+  for (const PeerRegionReport& peer : shipping.peers) {
+    field(out, "tern_peer_region" + std::to_string(i++),
+          "name=" + peer.name + ",id=" + std::to_string(peer.id) +
+              ",link=" + (peer.outbound_up ? "up" : "down") + ",inbound=" + (peer.inbound_up ? "up" : "down") +
+              ",lag_ms=" + std::to_string(peer.lag_ms) + ",pending_batches=" + std::to_string(peer.pending_batches) +
+              ",pending_bytes=" + std::to_string(peer.pending_bytes) +
+              ",in_flight_bytes=" + std::to_string(peer.in_flight_bytes) +
+              ",needs_snapshot=" + (peer.needs_snapshot ? "1" : "0") +
+              ",batches_sent=" + std::to_string(peer.batches_sent) +
+              ",ops_bytes_sent=" + std::to_string(peer.ops_bytes_sent) +
+              ",wire_bytes_sent=" + std::to_string(peer.wire_bytes_sent) +
+              ",batches_received=" + std::to_string(peer.batches_received) +
+              ",duplicates_received=" + std::to_string(peer.duplicates_received) +
+              ",connects=" + std::to_string(peer.connects));
+  }
+}
+
 void replication_section(Node& node, std::string& out) {
   out += "# Replication\r\n";
   if (node.region_report) {
@@ -221,6 +245,7 @@ void replication_section(Node& node, std::string& out) {
     }
     field(out, "master_failover_state", std::string("no-failover"));
     field(out, "master_repl_offset", region.commit);
+    if (node.shipping_report) peer_regions_fields(node.shipping_report(), out);
     return;
   }
   field(out, "role", std::string("master"));

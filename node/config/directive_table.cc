@@ -574,6 +574,32 @@ std::vector<Directive> build_table() {
       integer("region-write-wait", "3000", 0, 60000,
               "Milliseconds a write waits for a leader (during a failover) before -TRYAGAIN.")
           .acted_on([](Settings& s, std::string_view v) { s.region_write_wait_ms = u32(v); }),
+      special("peer-regions", "", parse_peer_regions,
+              "Other regions of the global datastore: name/id node=host:port ...; name/id ... "
+              "(client endpoints). Their leaders and this region's exchange committed writes.")
+          .startup_only()
+          .rewritten_by(rewrite_quoted)
+          .acted_on([](Settings& s, std::string_view v) { s.peer_regions = peer_regions_from_text(v); }),
+      integer("shipping-port-offset", "20000", 1, 55535,
+              "A node's shipping port (links from other regions) is its client port plus this.")
+          .startup_only()
+          .acted_on([](Settings& s, std::string_view v) { s.shipping_port_offset = u32(v); }),
+      memory("shipping-batch-bytes", "65536", 1024, 64 * kMegabyte,
+             "Ops per message shipped to another region (a partial one waits shipping-batch-delay).")
+          .startup_only()
+          .acted_on([](Settings& s, std::string_view v) { s.shipping_batch_bytes = canonical_unsigned(v); }),
+      integer("shipping-batch-delay", "2", 0, 1000,
+              "Milliseconds a partial message to another region waits for more ops.")
+          .startup_only()
+          .acted_on([](Settings& s, std::string_view v) { s.shipping_batch_delay_ms = u32(v); }),
+      memory("shipping-in-flight-bytes", "4194304", 65536, kLongMax,
+             "Ops sent to one region and not yet acknowledged, at most (backpressure).")
+          .startup_only()
+          .acted_on([](Settings& s, std::string_view v) { s.shipping_in_flight_bytes = canonical_unsigned(v); }),
+      memory("shipping-retention-bytes", "67108864", kMegabyte, kLongMax,
+             "Committed ops kept for regions that are behind or away; one further behind needs a snapshot.")
+          .startup_only()
+          .acted_on([](Settings& s, std::string_view v) { s.shipping_retention_bytes = canonical_unsigned(v); }),
       integer("region-tick", "10", 1, 1000,
               "Milliseconds per election tick: heartbeats every 5 ticks, election timeout 30-60.")
           .startup_only()

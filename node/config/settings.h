@@ -108,6 +108,20 @@ struct Settings {
   // quorum: a write's reply waits until a majority of the region has it; local: at once.
   enum class RegionAck : std::uint8_t { kQuorum, kLocal };
   RegionAck region_ack = RegionAck::kQuorum;
+  // Other regions of the global datastore, each with its nodes' client endpoints; their leaders
+  // exchange committed ops with this region's leader (node/shipping/).
+  struct PeerRegion {
+    std::string name;
+    std::uint32_t id = 0;
+    std::vector<RegionNodeAddress> nodes;
+    bool operator==(const PeerRegion&) const = default;
+  };
+  std::vector<PeerRegion> peer_regions;
+  std::uint32_t shipping_port_offset = 20000;  // a node's shipping port: client port + this
+  std::uint64_t shipping_batch_bytes = 64 * 1024;
+  std::uint32_t shipping_batch_delay_ms = 2;
+  std::uint64_t shipping_in_flight_bytes = 4 << 20;
+  std::uint64_t shipping_retention_bytes = 64 << 20;
   std::uint32_t region_write_wait_ms = 3000;  // how long a write waits for a leader
   std::uint32_t region_tick_ms = 10;  // the election clock's tick (heartbeat 5, timeout 30-60)
 

@@ -85,12 +85,15 @@ bool RegionService::start(std::string* error) {
     peer->dial_context = dial_context.value();
     peers_.push_back(std::move(peer));
   }
-  auto accept_context = tls::make_peer_context(tls::PeerRole::kAccepting, files, others);
-  if (!accept_context.ok()) {
-    *error = "region TLS: " + accept_context.error();
-    return false;
+  // A one-node region (a global datastore's smallest region) has no peers to accept.
+  if (!others.empty()) {
+    auto accept_context = tls::make_peer_context(tls::PeerRole::kAccepting, files, others);
+    if (!accept_context.ok()) {
+      *error = "region TLS: " + accept_context.error();
+      return false;
+    }
+    accept_context_ = accept_context.value();
   }
-  accept_context_ = accept_context.value();
 
   auto loaded = load_hard_state(state_path_);
   if (auto* failure = std::get_if<HardStateError>(&loaded)) {
@@ -125,6 +128,12 @@ bool RegionService::start(std::string* error) {
 
   const auto address = address_of(io_, self->host, error);
   if (!error->empty()) return false;
+  if (others.empty()) {
+    log_line(LogLevel::kNotice, "Region " + settings_.region + ": node " + self_name_ + " is the region's only node");
+    schedule_tick();
+    drain();
+    return true;
+  }
   const auto peer_port = static_cast<std::uint16_t>(self->port + settings_.region_port_offset);
   acceptor_ = std::make_unique<asio::ip::tcp::acceptor>(io_);
   asio::error_code ec;

@@ -181,8 +181,10 @@ PeerShipStatus ShipOutbox::status(crdt::RegionId peer) const {
   out.needs_snapshot = needs_snapshot(peer);
   out.in_flight_bytes = stream.in_flight_bytes;
   out.acknowledged = stream.has;
-  for (std::uint64_t s = stream.cursor; s < end(); ++s) {
+  for (std::uint64_t s = base_; s < end(); ++s) {
     if (!wanted_by(stream, peer, at(s))) continue;
+    if (!out.oldest_unacknowledged_ms) out.oldest_unacknowledged_ms = at(s).added_ms;
+    if (s < stream.cursor) continue;  // sent, not yet acknowledged
     ++out.pending_batches;
     out.pending_bytes += at(s).batch.ops.size();
   }

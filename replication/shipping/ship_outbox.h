@@ -34,6 +34,8 @@ struct PeerShipStatus {
   std::size_t pending_bytes = 0;
   std::size_t in_flight_bytes = 0;
   crdt::StampVector acknowledged;   // what the peer last said it has
+  // When the oldest batch it still lacks was added (sent or not): its lag is now minus this.
+  std::optional<std::uint64_t> oldest_unacknowledged_ms;
 };
 
 class ShipOutbox {

@@ -410,10 +410,11 @@ TEST_CASE("config knows every name redis-server 7.0.15 lists, with its default")
     ++names;
   }
   CHECK(names == 192);
-  // ...and CONFIG GET * lists those names plus tern's own eleven (region, region-id, node-id,
+  // ...and CONFIG GET * lists those names plus tern's own seventeen (region, region-id, node-id,
   // region-nodes, region-port-offset, region-tls-{ca,cert,key}-file, region-ack,
-  // region-write-wait, region-tick).
-  CHECK(config.get("*").size() == names + 11);
+  // region-write-wait, peer-regions, shipping-port-offset, shipping-batch-bytes,
+  // shipping-batch-delay, shipping-in-flight-bytes, shipping-retention-bytes, region-tick).
+  CHECK(config.get("*").size() == names + 17);
 }
 
 TEST_CASE("directive table rows are consistent") {
