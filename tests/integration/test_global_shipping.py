@@ -68,3 +68,94 @@ def test_a_region_that_was_down_catches_up_with_what_it_missed(two_regions):
         info = east.info("replication")["tern_peer_region0"]
         assert info["connects"] >= 2  # the link was resumed
         assert info["lag_ms"] == 0
+
+
+@pytest.fixture
+def three_by_three(tmp_path):
+    store = GlobalDatastore(tmp_path, {"east": 3, "west": 3, "apac": 3})
+    yield store
+    store.stop()
+
+
+def dump(client):
+    """Every key's type and value, as a comparable structure (TTLs as present or not)."""
+    out = {}
+    for key in client.scan_iter(count=1000):
+        kind = client.type(key)
+        if kind == b"string":
+            value = client.get(key)
+        elif kind == b"hash":
+            value = sorted(client.hgetall(key).items())
+        elif kind == b"set":
+            value = sorted(client.smembers(key))
+        elif kind == b"zset":
+            value = client.zrange(key, 0, -1, withscores=True)
+        else:
+            value = None
+        out[key] = (kind, value, client.ttl(key) > 0)
+    return out
+
+
+def test_three_regions_of_three_nodes_converge_on_concurrent_writes_of_every_type(three_by_three):
+    store = three_by_three
+    store.start_all()
+    leaders = store.wait_for_leaders(30)
+    for region, node in leaders.items():
+        wait_until(lambda r=region, n=node: store.peer_links_up(r, n), 30, f"{region}'s links up")
+    clients = {r: store.client(r, n) for r, n in leaders.items()}
+    try:
+        for i in range(100):
+            for r, c in clients.items():
+                c.incr("counter")                           # INCR in all three at once
+                c.zincrby("board", 1, "shared")             # ZINCRBY of one member everywhere
+                c.hset("h", f"{r}-{i % 5}", i)
+                c.sadd("s", f"{r}-{i % 7}")
+                c.set(f"{r}:k{i}", i)
+        clients["east"].zadd("board", {"late": 5})          # ZADD against ZINCRBY of another member
+        clients["west"].zincrby("board", 2, "late")
+        clients["east"].set("typed", "a string")            # a key written as two types
+        clients["apac"].hset("typed", "f", "v")
+        clients["west"].set("ttl", "x", ex=1000)            # EXPIRE against PERSIST
+        clients["apac"].persist("ttl")
+        clients["east"].incr("deleted")                     # DEL against a concurrent INCR
+        clients["west"].delete("deleted")
+        clients["apac"].incr("deleted")
+        # Followers apply the same log: every node of every region ends up with the same data.
+        servers = list(store.servers)
+
+        def converged():
+            dumps = []
+            for region, node in servers:
+                with store.client(region, node) as c:
+                    dumps.append(dump(c))
+            return all(d == dumps[0] for d in dumps) and dumps[0].get(b"counter", (None, None))[1] == b"300"
+        wait_until(converged, 30, "all nine nodes holding identical data")
+        with store.client("apac") as c:
+            assert c.zscore("board", "shared") == 300.0
+    finally:
+        for c in clients.values():
+            c.close()
+
+
+def test_killing_a_region_leader_while_it_ships_loses_and_doubles_nothing(three_by_three):
+    store = three_by_three
+    store.start_all()
+    leaders = store.wait_for_leaders(30)
+    for region, node in leaders.items():
+        wait_until(lambda r=region, n=node: store.peer_links_up(r, n), 30, f"{region}'s links up")
+    acknowledged = 0
+    with store.client("east", leaders["east"]) as east:
+        for _ in range(300):
+            east.incr("shipped")
+            acknowledged += 1
+    store.kill("east", leaders["east"])  # mid-shipping: the others must still get every increment
+    new_east = wait_until(lambda: store.leader("east"), 30, "a new east leader")
+    with store.client("east", new_east) as east:
+        for _ in range(200):
+            east.incr("shipped")
+            acknowledged += 1
+    for region in ("west", "apac"):
+        for node in store.regions[region]["nodes"]:
+            with store.client(region, node) as c:
+                wait_until(lambda c=c: c.get("shipped") == str(acknowledged).encode(), 30,
+                           f"{region}/{node} holding exactly {acknowledged} increments")
