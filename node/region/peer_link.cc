@@ -64,6 +64,7 @@ void PeerLink::read() {
       self->fail(error == asio::error::eof ? "closed by the peer" : error.message());
       return;
     }
+    self->bytes_received_ += n;
     std::span<const std::byte> input(reinterpret_cast<const std::byte*>(self->buffer_.data()), n);
     while (!input.empty() && !self->closed_) {
       const auto step = self->decoder_.decode(input);

@@ -38,6 +38,8 @@ class PeerLink : public std::enable_shared_from_this<PeerLink> {
   void close();
   [[nodiscard]] bool open() const { return open_; }
   [[nodiscard]] const std::string& description() const { return description_; }
+  // Bytes read off the TLS stream so far (frames, compressed as they travel).
+  [[nodiscard]] std::uint64_t bytes_received() const { return bytes_received_; }
   // Set by the owner once the peer's Hello named it (accepting side).
   std::string peer_name;
   // The certificate's tern:// URI names, read after the handshake.
@@ -57,6 +59,7 @@ class PeerLink : public std::enable_shared_from_this<PeerLink> {
   std::array<char, 16 * 1024> buffer_{};
   std::deque<std::string> queue_;
   bool writing_ = false;
+  std::uint64_t bytes_received_ = 0;
   bool open_ = false;
   bool closed_ = false;
   OnMessage on_message_;

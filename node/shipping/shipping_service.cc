@@ -332,11 +332,23 @@ void ShippingService::accept() {
       link->start([](PeerLink&) {},
                   [this](PeerLink& l, const wire::PeerMessage& m) { on_inbound_message(l, m); },
                   [this](PeerLink& l) {
+                    if (Inbound* in = inbound_of(l); in != nullptr && in->region_id != 0) {
+                      if (PeerRegionReport* counters = counters_of(in->region_id)) {
+                        counters->wire_bytes_received += l.bytes_received();
+                      }
+                    }
                     std::erase_if(inbound_, [&](const Inbound& in) { return in.link.get() == &l; });
                   });
     }
     accept();
   });
+}
+
+PeerRegionReport* ShippingService::counters_of(std::uint32_t region_id) {
+  for (auto& peer : peers_) {
+    if (peer->region.id == region_id) return &peer->counters;
+  }
+  return nullptr;
 }
 
 ShippingService::Inbound* ShippingService::inbound_of(const PeerLink& link) {
@@ -394,10 +406,7 @@ void ShippingService::receive_batch(Inbound& from, const wire::ShipBatch& batch)
     from.link->close();
     return;
   }
-  PeerRegionReport* counters = nullptr;
-  for (auto& peer : peers_) {
-    if (peer->region.id == from.region_id) counters = &peer->counters;
-  }
+  PeerRegionReport* counters = counters_of(from.region_id);
   // The ops go into this region's log, and every node will apply them: check them here first,
   // so that nothing unreadable, or claiming another origin or other stamps, is ever logged.
   const std::string& bytes = batch.op_batch();
@@ -418,7 +427,10 @@ void ShippingService::receive_batch(Inbound& from, const wire::ShipBatch& batch)
     from.link->close();
     return;
   }
-  if (counters != nullptr) ++counters->batches_received;
+  if (counters != nullptr) {
+    ++counters->batches_received;
+    counters->ops_bytes_received += bytes.size();
+  }
   shipping::ShippedBatch shipped{crdt::RegionId{static_cast<std::uint8_t>(batch.origin_region())},
                                  crdt::Stamp::from_bits(batch.prev_stamp()),
                                  crdt::Stamp::from_bits(batch.last_stamp()), vector_of(batch.context()), bytes};
@@ -500,9 +512,11 @@ ShippingReport ShippingService::report() const {
     const crdt::RegionId id{static_cast<std::uint8_t>(peer->region.id)};
     const shipping::PeerShipStatus status = outbox_.status(id);
     r.outbound_up = peer->link && peer->link->open() && peer->ready;
-    r.inbound_up = std::any_of(inbound_.begin(), inbound_.end(), [&](const Inbound& in) {
-      return in.region_id == peer->region.id && in.link->open();
-    });
+    for (const Inbound& in : inbound_) {
+      if (in.region_id != peer->region.id) continue;
+      r.inbound_up = r.inbound_up || in.link->open();
+      r.wire_bytes_received += in.link->bytes_received();
+    }
     r.needs_snapshot = status.needs_snapshot;
     r.pending_batches = status.pending_batches;
     r.pending_bytes = status.pending_bytes;

@@ -88,6 +88,7 @@ class ShippingService {
   void lead(bool leading);
   [[nodiscard]] std::uint64_t now_ms() const;
   [[nodiscard]] Inbound* inbound_of(const PeerLink& link);
+  [[nodiscard]] PeerRegionReport* counters_of(std::uint32_t region_id);
   [[nodiscard]] shipping::ShipOutbox make_outbox(const crdt::StampVector& start) const;
 
   asio::io_context& io_;

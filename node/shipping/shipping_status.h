@@ -21,6 +21,8 @@ struct PeerRegionReport {
   std::uint64_t ops_bytes_sent = 0;    // before compression
   std::uint64_t wire_bytes_sent = 0;   // frames, after compression
   std::uint64_t batches_received = 0;
+  std::uint64_t ops_bytes_received = 0;   // after decompression
+  std::uint64_t wire_bytes_received = 0;  // frames as they arrived (all links from that region)
   std::uint64_t duplicates_received = 0;
   std::uint64_t connects = 0;          // links established (resumes after the first)
 };
