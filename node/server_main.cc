@@ -154,6 +154,7 @@ int main(int argc, char** argv) {
       return 1;
     }
     node.region_report = [&region] { return region->report(); };
+    server.reload_peer_tls = [&region] { return region->reload_tls(); };
   }
   log_line(LogLevel::kNotice, "tern-server started, port=" + std::to_string(node.bound_port) +
                                   " region=" + node.settings().region);

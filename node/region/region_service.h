@@ -67,6 +67,10 @@ class RegionService {
   std::function<void(std::uint64_t request_id, std::string_view reply, std::uint64_t log_index)>
       on_forwarded_reply;
 
+  // SIGHUP: rebuilds the peer-link contexts from the region-tls-* files (region_tls_contexts.cc).
+  // New links handshake with them; links already open keep theirs. A sentence for the log.
+  std::string reload_tls();
+
   // On a follower: sends a client's write to the leader; false when none is reachable.
   bool forward(std::uint64_t request_id, std::uint32_t db, int protocol,
                std::span<const std::string_view> args);
@@ -82,6 +86,9 @@ class RegionService {
     explicit Peer(asio::io_context& io) : redial(io) {}
   };
 
+  // Builds the accepting context and every peer's dialling context from the files, and installs
+  // them all, or none: empty on success, else why not.
+  std::string install_tls_contexts();
   void accept();
   void dial(Peer& peer);
   void schedule_redial(Peer& peer);
