@@ -28,8 +28,9 @@ TERN_CERTS = str(pathlib.Path(TERN_SERVER).parent / "tern-certs")
 DEADLINE_S = 10.0
 
 
-def make_certs(directory, *names, ca_dir=None):
+def make_certs(directory, *names, ca_dir=None, server_names=None):
     extra = ["--ca-dir", str(ca_dir)] if ca_dir else []
+    extra += ["--server-names", server_names] if server_names else []
     subprocess.run([TERN_CERTS, "--dir", str(directory), *extra, *names], check=True, capture_output=True)
 
 
@@ -168,6 +169,23 @@ def test_auth_and_hello_work_over_tls(tmp_path, certs):
                 assert tls.recv(1)[:1] == b"%"
     finally:
         s.stop()
+
+
+def test_server_names_from_tern_certs_pass_redis_py_host_name_checks(tmp_path, certs):
+    named = tmp_path / "named"
+    make_certs(named, "clients/server", "clients/app", server_names="localhost,127.0.0.1")
+    unnamed = TlsServer(tmp_path, certs)
+    s = TlsServer(tmp_path, named)
+    try:
+        for host in ("localhost", "127.0.0.1"):
+            with s.tls_client(host=host, ssl_check_hostname=True) as r:
+                assert r.ping()
+        with unnamed.tls_client(host="localhost", ssl_check_hostname=True, socket_timeout=5) as r:
+            with pytest.raises(redis.ConnectionError):
+                r.ping()
+    finally:
+        s.stop()
+        unnamed.stop()
 
 
 def test_client_without_certificate_is_refused_when_tls_auth_clients_is_yes(server):
