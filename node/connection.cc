@@ -36,7 +36,12 @@ bool can_change_authentication(std::string_view command) {
 }  // namespace
 
 Connection::Connection(Server& server, bool plaintext)
-    : server_(server), parser_(parser_limits(server.node().settings())), plaintext_(plaintext) {}
+    : server_(server), parser_(parser_limits(server.node().settings())), plaintext_(plaintext) {
+  // The idle `timeout` looks at every connection, a TLS one still in its handshake included:
+  // it has been idle only since now.
+  client_.created_ms = server.node().store().now_ms();
+  client_.last_interaction_ms = client_.created_ms;
+}
 
 void Connection::serve() {
   if (closed_) return;
