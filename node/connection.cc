@@ -79,7 +79,7 @@ void Connection::read() {
   if (closed_ || reading_) return;
   reading_ = true;
   auto buffer = parser_.prepare(kReadChunk);
-  start_read(std::span<char>(reinterpret_cast<char*>(buffer.data()), buffer.size()));
+  start_read(buffer);
 }
 
 void Connection::read_done(const asio::error_code& ec, std::size_t n) {
