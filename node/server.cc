@@ -161,7 +161,7 @@ void Server::on_reload_signal() {
     log_line(LogLevel::kNotice, "SIGHUP: client TLS (tls-port " + std::to_string(s.tls_port) +
                                     ") reloaded from tls-cert-file " + s.tls_cert_file);
   } else {
-    log_line(LogLevel::kWarning, "SIGHUP: client TLS (tls-port " + std::to_string(s.tls_port) + ") " + problem);
+    log_line(LogLevel::kWarning, "SIGHUP: client TLS (tls-port " + std::to_string(s.tls_port) + "): " + problem);
   }
   if (reload_peer_tls) {
     log_line(LogLevel::kNotice, "SIGHUP: " + reload_peer_tls());
