@@ -355,6 +355,48 @@ def test_sighup_with_a_broken_certificate_file_keeps_the_old_one_and_logs_why(tm
         s.stop()
 
 
+class TlsRegion(Region):
+    """A Region whose nodes also serve clients on a tls-port each (certificates from `certs`)."""
+
+    def __init__(self, tmp_path, certs):
+        super().__init__(tmp_path)
+        self.client_certs = certs
+        self.tls_ports = {name: free_port() for name in self.names}
+
+    def argv(self, name, certs=None):
+        return super().argv(name, certs) + [
+            "--tls-port", str(self.tls_ports[name]),
+            "--tls-cert-file", str(self.client_certs / "server.clients.crt"),
+            "--tls-key-file", str(self.client_certs / "server.clients.key"),
+            "--tls-ca-cert-file", str(self.client_certs / "ca.crt")]
+
+    def tls_client(self, name):
+        return redis.Redis(port=self.tls_ports[name], ssl=True, ssl_ca_certs=str(self.client_certs / "ca.crt"),
+                           ssl_certfile=str(self.client_certs / "app.clients.crt"),
+                           ssl_keyfile=str(self.client_certs / "app.clients.key"), ssl_check_hostname=False,
+                           socket_timeout=10)
+
+
+def test_region_holds_and_forwarded_writes_work_for_tls_clients(tmp_path, certs):
+    region = TlsRegion(tmp_path, certs)
+    try:
+        region.start_all()
+        leader = wait_until(region.leader, ELECTION_DEADLINE_S, "a leader")
+        follower = next(n for n in region.names if n != leader)
+        # On the leader the reply is held until a majority has the write (region-ack quorum);
+        # WAIT then counts the followers that hold it.
+        with region.tls_client(leader) as r:
+            assert r.set("held", "1")
+            assert r.execute_command("WAIT", 2, 5000) == 2
+        # A follower forwards the write to the leader and answers once it applied it itself.
+        with region.tls_client(follower) as r:
+            assert r.set("forwarded", "2")
+            assert r.get("forwarded") == b"2"
+            assert r.get("held") == b"1"
+    finally:
+        region.stop()
+
+
 def peer_certificate_of(region, name, as_node):
     """The DER certificate `name`'s peer port shows a node dialling it as `as_node`."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
