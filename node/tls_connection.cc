@@ -16,7 +16,8 @@ constexpr auto kHandshakeDeadline = std::chrono::seconds(5);
 
 }  // namespace
 
-TlsConnection::TlsConnection(Server& server, asio::ip::tcp::socket socket, tls::SharedContext context)
+TlsConnection::TlsConnection(Server& server, asio::ip::tcp::socket socket,
+                             tls::SharedContext context)
     : Connection(server, /*plaintext=*/false),
       context_(std::move(context)),
       stream_(std::move(socket), *context_),
@@ -31,19 +32,21 @@ void TlsConnection::start() {
     if (auto self = weak.lock()) self->close();
   });
   const tls::LogSink sink = [](tls::LogSeverity severity, std::string_view line) {
-    log_line(severity == tls::LogSeverity::kWarning ? LogLevel::kWarning : LogLevel::kNotice, std::string(line));
+    log_line(severity == tls::LogSeverity::kWarning ? LogLevel::kWarning : LogLevel::kNotice,
+             std::string(line));
   };
-  tls::async_handshake_and_report(stream_, asio::ssl::stream_base::server, "TLS client", sink,
-                                  [self = shared_from_this()](const tls::HandshakeOutcome& outcome) {
-                                    auto& connection = static_cast<TlsConnection&>(*self);
-                                    connection.handshake_deadline_.cancel();
-                                    if (connection.closed()) return;
-                                    if (!outcome.accepted) {
-                                      connection.close();  // already logged with its reason
-                                      return;
-                                    }
-                                    connection.serve();
-                                  });
+  tls::async_handshake_and_report(
+      stream_, asio::ssl::stream_base::server, "TLS client", sink,
+      [self = shared_from_this()](const tls::HandshakeOutcome& outcome) {
+        auto& connection = static_cast<TlsConnection&>(*self);
+        connection.handshake_deadline_.cancel();
+        if (connection.closed()) return;
+        if (!outcome.accepted) {
+          connection.close();  // already logged with its reason
+          return;
+        }
+        connection.serve();
+      });
 }
 
 void TlsConnection::start_read(std::span<char> into) {

@@ -21,7 +21,8 @@ std::string RegionService::install_tls_contexts() {
   for (const auto& peer : peers_) {
     auto identity = tls::make_peer_identity(settings_.region, peer->address.name);
     if (!identity.ok()) return identity.error();
-    auto dial_context = tls::make_peer_context(tls::PeerRole::kConnecting, files, {identity.value()});
+    auto dial_context =
+        tls::make_peer_context(tls::PeerRole::kConnecting, files, {identity.value()});
     if (!dial_context.ok()) return dial_context.error();
     others.push_back(identity.value());
     dial_contexts.push_back(std::move(dial_context).value());
@@ -29,7 +30,8 @@ std::string RegionService::install_tls_contexts() {
   auto accept_context = tls::make_peer_context(tls::PeerRole::kAccepting, files, others);
   if (!accept_context.ok()) return accept_context.error();
   accept_context_ = std::move(accept_context).value();
-  for (std::size_t i = 0; i < peers_.size(); ++i) peers_[i]->dial_context = std::move(dial_contexts[i]);
+  for (std::size_t i = 0; i < peers_.size(); ++i)
+    peers_[i]->dial_context = std::move(dial_contexts[i]);
   return {};
 }
 
