@@ -98,8 +98,11 @@ class Node {
   [[nodiscard]] std::uint64_t slowlog_next_id() const { return slowlog_next_id_; }
   [[nodiscard]] std::uint64_t start_unix_ms() const { return start_unix_ms_; }
   void set_start_unix_ms(std::uint64_t ms) { start_unix_ms_ = ms; }
-  // The server's listening port as actually bound (INFO tcp_port).
+  // The server's listening port as actually bound (INFO tcp_port); 0 with TLS only.
   std::uint16_t bound_port = 0;
+  // Set by the server when tls-port is: rebuilds the client TLS context from settings() (CONFIG
+  // SET tls-*); empty on success, else why not, with the old context kept.
+  std::function<std::string()> client_tls_reload;
   std::string config_file;  // absolute path, "" when started without one
   std::uint64_t (*used_memory)() = nullptr;  // set by the server (allocator statistics)
   // Set by the server when the node is one of a region's nodes (region-nodes): what ROLE and

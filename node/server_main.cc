@@ -167,6 +167,7 @@ int main(int argc, char** argv) {
       return 1;
     }
     node.region_report = [&region] { return region->report(); };
+    server.reload_peer_tls = [&region] { return region->reload_tls(); };
   }
   if (shipping) {
     shipping->accepts_writes = [&region] { return region && region->accepts_writes(); };

@@ -510,25 +510,45 @@ std::vector<Directive> build_table() {
              "Endpoint type in redirects."),
 
       // --- TLS for clients ------------------------------------------------------------------
-      integer("tls-port", "0", 0, 65535, "TLS port for clients; 0 disables.")
-          .default_only("TLS for clients is not supported by this tern build; tls-port must be 0"),
-      text("tls-cert-file", "", "Server certificate."),
-      text("tls-key-file", "", "Server private key."),
-      text("tls-key-file-pass", "", "Passphrase of tls-key-file.").sensitive(),
+      integer("tls-port", "0", 0, 65535,
+              "TLS port for clients; 0 disables. With a tls-port, port 0 means TLS only. "
+              "tern: startup only.")
+          .startup_only()
+          .acted_on([](Settings& s, std::string_view v) {
+            s.tls_port = static_cast<std::uint16_t>(canonical_unsigned(v));
+          }),
+      text("tls-cert-file", "", "Server certificate (PEM, chain allowed) for tls-port.")
+          .acted_on([](Settings& s, std::string_view v) { s.tls_cert_file = std::string(v); }),
+      text("tls-key-file", "", "Server private key (PEM) for tls-port.")
+          .acted_on([](Settings& s, std::string_view v) { s.tls_key_file = std::string(v); }),
+      text("tls-key-file-pass", "", "Passphrase of tls-key-file.")
+          .sensitive()
+          .acted_on([](Settings& s, std::string_view v) { s.tls_key_file_pass = std::string(v); }),
       text("tls-client-cert-file", "", "Client certificate for outgoing connections."),
       text("tls-client-key-file", "", "Client private key."),
       text("tls-client-key-file-pass", "", "Passphrase of tls-client-key-file.").sensitive(),
       text("tls-dh-params-file", "", "DH parameters."),
-      text("tls-ca-cert-file", "", "CA bundle."),
-      text("tls-ca-cert-dir", "", "CA directory."),
-      choice("tls-auth-clients", "yes", kTlsAuthClients, "Require client certificates."),
-      text("tls-protocols", "", "Allowed TLS versions."),
-      text("tls-ciphers", "", "TLS 1.2 ciphers."),
-      text("tls-ciphersuites", "", "TLS 1.3 cipher suites."),
-      yes_no("tls-prefer-server-ciphers", "no", "Prefer the server's cipher order."),
-      yes_no("tls-session-caching", "yes", "TLS session cache."),
-      integer("tls-session-cache-size", "20480", 0, kIntMax, "TLS session cache entries."),
-      integer("tls-session-cache-timeout", "300", 0, kIntMax, "TLS session lifetime (s)."),
+      text("tls-ca-cert-file", "", "CA bundle that client certificates must chain to.")
+          .acted_on([](Settings& s, std::string_view v) { s.tls_ca_cert_file = std::string(v); }),
+      text("tls-ca-cert-dir", "", "CA directory (c_rehash layout), as tls-ca-cert-file.")
+          .acted_on([](Settings& s, std::string_view v) { s.tls_ca_cert_dir = std::string(v); }),
+      choice("tls-auth-clients", "yes", kTlsAuthClients,
+             "Client certificates: yes (required), optional (checked when sent), no.")
+          .acted_on([](Settings& s, std::string_view v) { s.tls_auth_clients = std::string(v); }),
+      text("tls-protocols", "", "Allowed TLS versions (\"TLSv1.2 TLSv1.3\" when empty).")
+          .acted_on([](Settings& s, std::string_view v) { s.tls_protocols = std::string(v); }),
+      text("tls-ciphers", "", "TLS 1.2 ciphers.")
+          .acted_on([](Settings& s, std::string_view v) { s.tls_ciphers = std::string(v); }),
+      text("tls-ciphersuites", "", "TLS 1.3 cipher suites.")
+          .acted_on([](Settings& s, std::string_view v) { s.tls_ciphersuites = std::string(v); }),
+      yes_no("tls-prefer-server-ciphers", "no", "Prefer the server's cipher order.")
+          .acted_on([](Settings& s, std::string_view v) { s.tls_prefer_server_ciphers = v == "yes"; }),
+      yes_no("tls-session-caching", "yes", "TLS session cache.")
+          .acted_on([](Settings& s, std::string_view v) { s.tls_session_caching = v == "yes"; }),
+      integer("tls-session-cache-size", "20480", 0, kIntMax, "TLS session cache entries.")
+          .acted_on([](Settings& s, std::string_view v) { s.tls_session_cache_size = u32(v); }),
+      integer("tls-session-cache-timeout", "300", 0, kIntMax, "TLS session lifetime (s).")
+          .acted_on([](Settings& s, std::string_view v) { s.tls_session_cache_timeout = u32(v); }),
       yes_no("tls-replication", "no", "TLS for Redis replication links."),
       yes_no("tls-cluster", "no", "TLS for the cluster bus."),
 

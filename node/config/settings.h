@@ -54,6 +54,23 @@ struct Settings {
   std::uint32_t maxclients = 10000;
   std::string requirepass;  // "" = no AUTH needed
 
+  // TLS for clients, Redis's tls-* directives (node/tls_listener.h). tls_port 0: no TLS port.
+  // With a tls_port, port 0 means TLS only (no plaintext listener), as in Redis.
+  std::uint16_t tls_port = 0;
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_key_file_pass;
+  std::string tls_ca_cert_file;
+  std::string tls_ca_cert_dir;
+  std::string tls_auth_clients = "yes";  // yes | no | optional
+  std::string tls_protocols;             // "" = TLSv1.2 and TLSv1.3
+  std::string tls_ciphers;
+  std::string tls_ciphersuites;
+  bool tls_prefer_server_ciphers = false;
+  bool tls_session_caching = true;
+  std::uint32_t tls_session_cache_size = 20480;
+  std::uint32_t tls_session_cache_timeout = 300;
+
   // Request and reply limits.
   std::uint64_t proto_max_bulk_len = 512ULL * 1024 * 1024;
   std::uint64_t client_query_buffer_limit = 1024ULL * 1024 * 1024;

@@ -60,39 +60,19 @@ bool RegionService::start(std::string* error) {
   }
   self_ = election::NodeId{static_cast<std::uint64_t>(self - nodes.begin()) + 1};
   self_name_ = self->name;
-  const tls::PeerTlsFiles files{settings_.region_tls_ca_file, settings_.region_tls_cert_file,
-                                settings_.region_tls_key_file};
-  std::vector<tls::PeerIdentity> others;
   election::Membership membership;
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     const election::NodeId id{i + 1};
     membership.voters.push_back(id);
     if (id == self_) continue;
-    auto identity = tls::make_peer_identity(settings_.region, nodes[i].name);
-    if (!identity.ok()) {
-      *error = identity.error();
-      return false;
-    }
-    auto dial_context = tls::make_peer_context(tls::PeerRole::kConnecting, files, {identity.value()});
-    if (!dial_context.ok()) {
-      *error = "region TLS: " + dial_context.error();
-      return false;
-    }
-    others.push_back(identity.value());
     auto peer = std::make_unique<Peer>(io_);
     peer->address = nodes[i];
     peer->id = id;
-    peer->dial_context = dial_context.value();
     peers_.push_back(std::move(peer));
   }
-  // A one-node region (a global datastore's smallest region) has no peers to accept.
-  if (!others.empty()) {
-    auto accept_context = tls::make_peer_context(tls::PeerRole::kAccepting, files, others);
-    if (!accept_context.ok()) {
-      *error = "region TLS: " + accept_context.error();
-      return false;
-    }
-    accept_context_ = accept_context.value();
+  if (std::string problem = install_tls_contexts(); !problem.empty()) {
+    *error = "region TLS: " + problem;
+    return false;
   }
 
   auto loaded = load_hard_state(state_path_);
@@ -128,7 +108,7 @@ bool RegionService::start(std::string* error) {
 
   const auto address = address_of(io_, self->host, error);
   if (!error->empty()) return false;
-  if (others.empty()) {
+  if (peers_.empty()) {
     log_line(LogLevel::kNotice, "Region " + settings_.region + ": node " + self_name_ + " is the region's only node");
     schedule_tick();
     drain();

@@ -69,6 +69,10 @@ class RegionService {
   std::function<void(std::uint64_t request_id, std::string_view reply, std::uint64_t log_index)>
       on_forwarded_reply;
 
+  // SIGHUP: rebuilds the peer-link contexts from the region-tls-* files (region_tls_contexts.cc).
+  // New links handshake with them; links already open keep theirs. A sentence for the log.
+  std::string reload_tls();
+
   // On a node that does not accept writes: sends a client's write to the leader, or parks it
   // until a leader is known (write_forwarding.h), for at most region-write-wait; the answer
   // comes through on_forwarded_reply. False when too many writes wait already.
@@ -86,6 +90,9 @@ class RegionService {
     explicit Peer(asio::io_context& io) : redial(io) {}
   };
 
+  // Builds the accepting context and every peer's dialling context from the files, and installs
+  // them all, or none: empty on success, else why not.
+  std::string install_tls_contexts();
   void accept();
   void dial(Peer& peer);
   void schedule_redial(Peer& peer);

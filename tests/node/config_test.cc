@@ -848,9 +848,6 @@ TEST_CASE("default-only directives refuse other values and say why") {
         std::string::npos);
   CHECK(load_error("slaveof 10.0.0.1").ends_with("Bad directive or wrong number of arguments"));
   CHECK(get_value(load_ok("slaveof no one"), "replicaof") == "");
-  CHECK(set_error(config, {{"tls-port", "6380"}}) ==
-        set_failed("tls-port",
-                   "TLS for clients is not supported by this tern build; tls-port must be 0"));
   CHECK(set_error(config, {{"min-slaves-to-write", "1"}})
             .starts_with(
                 "ERR CONFIG SET failed (possibly related to argument 'min-slaves-to-write') - "
@@ -978,8 +975,7 @@ TEST_CASE("every default-only directive refuses another value, from the file and
                                                                   {"appendonly", "yes"},
                                                                   {"replicaof", "10.0.0.1 6379"},
                                                                   {"min-replicas-to-write", "1"},
-                                                                  {"cluster-enabled", "yes"},
-                                                                  {"tls-port", "6380"}};
+                                                                  {"cluster-enabled", "yes"}};
   std::size_t default_only = 0;
   for (const Directive& directive : directive_table()) {
     if (directive.effect != Effect::kDefaultOnly) continue;
@@ -996,6 +992,28 @@ TEST_CASE("every default-only directive refuses another value, from the file and
     }
   }
   CHECK(default_only == refused_values.size());
+}
+
+TEST_CASE("tls directives reach Settings, and tls-port is startup-only like port") {
+  const Config config = load_ok(
+      "tls-port 6380\ntls-cert-file /etc/tern/server.crt\ntls-key-file /etc/tern/server.key\n"
+      "tls-ca-cert-file /etc/tern/ca.crt\ntls-auth-clients optional\ntls-protocols TLSv1.3\n"
+      "tls-session-caching no");
+  const Settings& s = config.settings();
+  CHECK(s.tls_port == 6380);
+  CHECK(s.tls_cert_file == "/etc/tern/server.crt");
+  CHECK(s.tls_key_file == "/etc/tern/server.key");
+  CHECK(s.tls_ca_cert_file == "/etc/tern/ca.crt");
+  CHECK(s.tls_auth_clients == "optional");
+  CHECK(s.tls_protocols == "TLSv1.3");
+  CHECK_FALSE(s.tls_session_caching);
+  Config running = config;
+  CHECK(set_error(running, {{"tls-port", "6390"}}) ==
+        "ERR CONFIG SET failed (possibly related to argument 'tls-port') - can't set immutable config");
+  CHECK(!running.set({{"tls-cert-file", "/etc/tern/new.crt"}}).has_value());
+  CHECK(running.settings().tls_cert_file == "/etc/tern/new.crt");
+  CHECK(load_error("tls-auth-clients maybe").find("argument(s) must be one of the following") !=
+        std::string::npos);
 }
 
 // --- CONFIG REWRITE -------------------------------------------------------------------------
