@@ -18,6 +18,8 @@
 
 #include "node/allocation_counter.h"
 #include "node/log.h"
+#include "node/metrics/metrics_server.h"
+#include "node/metrics/metrics_text.h"
 #include "node/node.h"
 #include "node/process_memory.h"
 #include "node/region/region_service.h"
@@ -181,9 +183,31 @@ int main(int argc, char** argv) {
     }
     node.shipping_report = [&shipping] { return shipping->report(); };
   }
+  // The Prometheus endpoint: the figures of INFO replication, for scraping.
+  std::unique_ptr<MetricsServer> metrics;
+  if (node.settings().metrics_port != 0) {
+    metrics = std::make_unique<MetricsServer>(io, [&node] {
+      MetricsInput input;
+      input.region = node.settings().region;
+      input.connected_clients = node.clients().size();
+      input.used_memory_bytes = node.used_memory != nullptr ? node.used_memory() : 0;
+      input.commands_processed = node.stats().total_commands_processed;
+      input.clock_skew_warnings = node.store().replica().clock().skewed_remote_count();
+      input.max_clock_skew_ms = node.store().replica().clock().max_observed_skew_ms();
+      if (node.region_report) input.region_report = node.region_report();
+      if (node.shipping_report) input.shipping = node.shipping_report();
+      return render_metrics(input);
+    });
+    if (!metrics->start(node.settings().metrics_bind, static_cast<std::uint16_t>(node.settings().metrics_port),
+                        &error)) {
+      log_line(LogLevel::kWarning, error);
+      return 1;
+    }
+  }
   log_line(LogLevel::kNotice, "tern-server started, port=" + std::to_string(node.bound_port) +
                                   " region=" + node.settings().region);
   server.run();
+  if (metrics) metrics->stop();
   if (shipping) shipping->stop();
   if (region) region->stop();
   if (!pidfile.empty()) std::remove(pidfile.c_str());

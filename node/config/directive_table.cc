@@ -620,6 +620,13 @@ std::vector<Directive> build_table() {
              "Committed ops kept for regions that are behind or away; one further behind needs a snapshot.")
           .startup_only()
           .acted_on([](Settings& s, std::string_view v) { s.shipping_retention_bytes = canonical_unsigned(v); }),
+      integer("metrics-port", "0", 0, 65535,
+              "Port of the Prometheus endpoint (GET /metrics: region, other regions, clock skew); 0: off.")
+          .startup_only()
+          .acted_on([](Settings& s, std::string_view v) { s.metrics_port = u32(v); }),
+      text("metrics-bind", "127.0.0.1", "Address the metrics endpoint listens on.")
+          .startup_only()
+          .acted_on([](Settings& s, std::string_view v) { s.metrics_bind = std::string(v); }),
       integer("region-tick", "10", 1, 1000,
               "Milliseconds per election tick: heartbeats every 5 ticks, election timeout 30-60.")
           .startup_only()

@@ -134,7 +134,9 @@ struct Settings {
     bool operator==(const PeerRegion&) const = default;
   };
   std::vector<PeerRegion> peer_regions;
-  std::uint32_t shipping_port_offset = 20000;  // a node's shipping port: client port + this
+  std::uint32_t shipping_port_offset = 20000;
+  std::uint32_t metrics_port = 0;  // the Prometheus endpoint (GET /metrics); 0: off
+  std::string metrics_bind = "127.0.0.1";  // a node's shipping port: client port + this
   std::uint64_t shipping_batch_bytes = 64 * 1024;
   std::uint32_t shipping_batch_delay_ms = 2;
   std::uint64_t shipping_in_flight_bytes = 4 << 20;

@@ -39,7 +39,7 @@ def free_ports(n):
 class GlobalDatastore:
     """regions: {name: node count}; region ids are 1, 2, ... in that order."""
 
-    def __init__(self, tmp_path, regions, extra=()):
+    def __init__(self, tmp_path, regions, extra=(), metrics=False):
         self.tmp = tmp_path
         self.regions = {}
         names = list(regions)
@@ -51,6 +51,11 @@ class GlobalDatastore:
         make_certs(self.certs, *[f"{r}/{n}" for r, spec in self.regions.items() for n in spec["nodes"]])
         self.extra = list(extra)
         self.servers = {}  # (region, node) -> ServerProcess
+        # (region, node) -> the port of its Prometheus endpoint, when asked for
+        self.metrics_ports = {}
+        if metrics:
+            keys = [(r, n) for r, spec in self.regions.items() for n in spec["nodes"]]
+            self.metrics_ports = dict(zip(keys, free_ports(len(keys))))
 
     def nodes_text(self, region):
         return " ".join(f"{n}=127.0.0.1:{p}" for n, p in self.regions[region]["nodes"].items())
@@ -69,7 +74,9 @@ class GlobalDatastore:
                 "--loglevel", "verbose",
                 "--region-tls-ca-file", str(self.certs / "ca.crt"),
                 "--region-tls-cert-file", str(self.certs / f"{node}.{region}.crt"),
-                "--region-tls-key-file", str(self.certs / f"{node}.{region}.key"), *self.extra]
+                "--region-tls-key-file", str(self.certs / f"{node}.{region}.key"),
+                *(["--metrics-port", str(self.metrics_ports[(region, node)])] if self.metrics_ports else []),
+                *self.extra]
 
     def start(self, region, node):
         port = self.regions[region]["nodes"][node]

@@ -2,6 +2,9 @@
 writes to each other over mutual TLS (peer-regions): what is written in one region is read in
 the others, concurrent increments in several regions add up exactly, and a region that was down
 catches up when it returns."""
+import urllib.error
+import urllib.request
+
 import pytest
 
 from conftest import wait_until
@@ -159,3 +162,29 @@ def test_killing_a_region_leader_while_it_ships_loses_and_doubles_nothing(three_
             with store.client(region, node) as c:
                 wait_until(lambda c=c: c.get("shipped") == str(acknowledged).encode(), 30,
                            f"{region}/{node} holding exactly {acknowledged} increments")
+
+
+def test_the_metrics_endpoint_reports_each_peer_regions_link_lag_and_bytes(tmp_path):
+    store = GlobalDatastore(tmp_path, {"east": 1, "west": 1}, metrics=True)
+    try:
+        store.start_all()
+        store.wait_for_leaders()
+        with store.client("east") as east:
+            for i in range(50):
+                east.set(f"m{i}", "x" * 100)
+        url = f"http://127.0.0.1:{store.metrics_ports[('east', 'e1')]}/metrics"
+
+        def scrape():
+            with urllib.request.urlopen(url, timeout=5) as response:
+                assert response.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+                return response.read().decode()
+        text = wait_until(lambda: (lambda t: t if 'tern_peer_link_up{region="east",peer="west"} 1' in t else None)(
+            scrape()), CONVERGE_S, "east's metrics showing the link to west up")
+        sent = [line for line in text.splitlines() if line.startswith("tern_peer_wire_bytes_sent_total")]
+        assert sent and int(sent[0].split()[-1]) > 0
+        assert "# TYPE tern_peer_lag_ms gauge" in text
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(url.replace("/metrics", "/other"), timeout=5)
+        assert refused.value.code == 404
+    finally:
+        store.stop()

@@ -79,6 +79,8 @@ std::pair<std::string, std::string> other_value(const Directive& directive) {
       {"shutdown-on-sigterm", {"NOSAVE now", "nosave now"}},
       {"save", {"900 1 300 10", "900 1 300 10"}},
       {"region-nodes", {"a=10.0.0.1:7000 b=10.0.0.2:7000", "a=10.0.0.1:7000 b=10.0.0.2:7000"}},
+      {"peer-regions", {"west/2 w1=10.0.1.1:7000 w2=10.0.1.2:7000;apac/3 a1=10.0.2.1:7000",
+                        "west/2 w1=10.0.1.1:7000 w2=10.0.1.2:7000; apac/3 a1=10.0.2.1:7000"}},
       {"replicaof", {"127.0.0.1 6380", "127.0.0.1 6380"}},
       {"region", {"eu-west", "eu-west"}},
       {"node-id", {"node-a", "node-a"}},
@@ -410,11 +412,12 @@ TEST_CASE("config knows every name redis-server 7.0.15 lists, with its default")
     ++names;
   }
   CHECK(names == 192);
-  // ...and CONFIG GET * lists those names plus tern's own seventeen (region, region-id, node-id,
+  // ...and CONFIG GET * lists those names plus tern's own nineteen (region, region-id, node-id,
   // region-nodes, region-port-offset, region-tls-{ca,cert,key}-file, region-ack,
   // region-write-wait, peer-regions, shipping-port-offset, shipping-batch-bytes,
-  // shipping-batch-delay, shipping-in-flight-bytes, shipping-retention-bytes, region-tick).
-  CHECK(config.get("*").size() == names + 17);
+  // shipping-batch-delay, shipping-in-flight-bytes, shipping-retention-bytes, metrics-port,
+  // metrics-bind, region-tick).
+  CHECK(config.get("*").size() == names + 19);
 }
 
 TEST_CASE("directive table rows are consistent") {
