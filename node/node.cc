@@ -282,6 +282,11 @@ void Node::apply_one_region_batch(std::string_view payload) {
   if (on_committed_batch && !last.is_zero()) on_committed_batch(batch.value().origin, last, context, payload);
 }
 
+void Node::deliver_published(std::string_view channel, std::string_view message) {
+  pubsub_.publish(channel, message);
+  ++stats_.pubsub_messages;
+}
+
 Node::ForwardedOutcome Node::run_forwarded(std::uint32_t db, int protocol,
                                           std::span<const std::string_view> args) {
   ClientState forwarded;  // stands for the follower's client: its database and protocol

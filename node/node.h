@@ -118,6 +118,10 @@ class Node {
   std::function<void(crdt::RegionId origin, crdt::Stamp last, const crdt::StampVector& context,
                      std::string_view bytes)>
       on_committed_batch;
+  // A PUBLISH made here, for the other nodes and regions (best effort); and delivering one made
+  // elsewhere to this node's subscribers.
+  std::function<void(std::string_view channel, std::string_view message)> on_publish;
+  void deliver_published(std::string_view channel, std::string_view message);
   // Set for a region of a global datastore: the other regions' links and lag (INFO).
   std::function<ShippingReport()> shipping_report;
   std::function<bool()> region_accepts_writes;

@@ -182,6 +182,24 @@ int main(int argc, char** argv) {
       return 1;
     }
     node.shipping_report = [&shipping] { return shipping->report(); };
+    // A PUBLISH from another region: this node's subscribers, then the rest of the region.
+    shipping->on_published = [&node, &region](std::string_view channel, std::string_view message) {
+      node.deliver_published(channel, message);
+      if (region) region->broadcast_published(channel, message);
+    };
+  }
+  // PUBLISH reaches every node of the region and, through the leaders, every other region: the
+  // node a client published on tells its region's nodes; the leader (whether the client
+  // published there or on a follower) tells the other regions.
+  if (region) {
+    region->on_published = [&node, &shipping](std::string_view channel, std::string_view message) {
+      node.deliver_published(channel, message);
+      if (shipping) shipping->publish(channel, message);
+    };
+    node.on_publish = [&region, &shipping](std::string_view channel, std::string_view message) {
+      region->broadcast_published(channel, message);
+      if (shipping) shipping->publish(channel, message);
+    };
   }
   // The Prometheus endpoint: the figures of INFO replication, for scraping.
   std::unique_ptr<MetricsServer> metrics;

@@ -492,6 +492,8 @@ WireResult<wire::PeerMessage> parse_peer_message(std::span<const std::byte> byte
     case wire::PeerMessage::kShipAck:
       checked = check_ship_ack(message.ship_ack(), limits);
       break;
+    case wire::PeerMessage::kPublished:
+      break;  // any channel and message bytes, as PUBLISH takes (bounded by the frame limits)
     case wire::PeerMessage::BODY_NOT_SET:
       return error(WireErrc::kUnknownKind,
                    "peer message has no body this build knows (a newer peer's kind, or none)");

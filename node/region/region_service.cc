@@ -270,6 +270,10 @@ void RegionService::on_message(PeerLink& link, const wire::PeerMessage& message)
     dispatch_writes();
     return;
   }
+  if (!link.peer_name.empty() && message.has_published()) {
+    if (on_published) on_published(message.published().channel(), message.published().message());
+    return;
+  }
   if (!link.peer_name.empty() && message.has_forwarded_reply()) {
     const wire::ForwardedReply& answer = message.forwarded_reply();
     auto write = forwarding_.answered(answer.request_id());
@@ -488,6 +492,18 @@ void RegionService::send_reply(election::NodeId to, std::uint64_t request_id, st
   answer->set_log_index(log_index);
   if (retry) answer->set_retry(true);
   send_frame(to, message);
+}
+
+void RegionService::broadcast_published(std::string_view channel, std::string_view message) {
+  if (peers_.empty()) return;
+  wire::PeerMessage out;
+  out.mutable_published()->set_channel(std::string(channel));
+  out.mutable_published()->set_message(std::string(message));
+  auto frame = replication::encode_frame(out);
+  if (!frame.ok()) return;
+  for (auto& peer : peers_) {
+    if (peer->outgoing && peer->outgoing->open()) peer->outgoing->send(frame.value());
+  }
 }
 
 void RegionService::send_frame(election::NodeId to, const wire::PeerMessage& message) {

@@ -69,6 +69,11 @@ class RegionService {
   std::function<void(std::uint64_t request_id, std::string_view reply, std::uint64_t log_index)>
       on_forwarded_reply;
 
+  // PUBLISH made on this node: sent to every other node of the region (best effort).
+  void broadcast_published(std::string_view channel, std::string_view message);
+  // A PUBLISH another node of the region sent here.
+  std::function<void(std::string_view channel, std::string_view message)> on_published;
+
   // SIGHUP: rebuilds the peer-link contexts from the region-tls-* files (region_tls_contexts.cc).
   // New links handshake with them; links already open keep theirs. A sentence for the log.
   std::string reload_tls();

@@ -317,6 +317,18 @@ void ShippingService::on_outbound_message(Outbound& peer, const wire::PeerMessag
   pump();
 }
 
+void ShippingService::publish(std::string_view channel, std::string_view message) {
+  if (!leading_) return;
+  wire::PeerMessage out;
+  out.mutable_published()->set_channel(std::string(channel));
+  out.mutable_published()->set_message(std::string(message));
+  auto frame = replication::encode_frame(out);
+  if (!frame.ok()) return;
+  for (auto& peer : peers_) {
+    if (peer->link && peer->link->open() && peer->ready) peer->link->send(frame.value());
+  }
+}
+
 // ---- the receiving side ----------------------------------------------------------------------
 
 void ShippingService::accept() {
@@ -390,6 +402,10 @@ void ShippingService::on_inbound_message(PeerLink& link, const wire::PeerMessage
     in->region_id = hello.region_id();
     link.peer_name = hello.region_name() + "/" + hello.node_name();
     send_acks(true);  // the sender starts from what this region has
+    return;
+  }
+  if (in->region_id != 0 && message.has_published()) {
+    if (on_published) on_published(message.published().channel(), message.published().message());
     return;
   }
   if (in->region_id == 0 || !message.has_ship_batch()) {

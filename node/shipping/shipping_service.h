@@ -53,6 +53,11 @@ class ShippingService {
   std::function<crdt::StampVector()> applied;       // the keyspace's applied vector
   std::function<bool(std::string op_batch)> propose;  // to the region log; false: not leading
 
+  // On the leader: a PUBLISH made in this region, for the other regions (best effort).
+  void publish(std::string_view channel, std::string_view message);
+  // A PUBLISH made in another region.
+  std::function<void(std::string_view channel, std::string_view message)> on_published;
+
   [[nodiscard]] ShippingReport report() const;
 
  private:

@@ -188,3 +188,41 @@ def test_the_metrics_endpoint_reports_each_peer_regions_link_lag_and_bytes(tmp_p
         assert refused.value.code == 404
     finally:
         store.stop()
+
+
+def test_publish_reaches_subscribers_on_every_node_of_every_region_once(tmp_path):
+    store = GlobalDatastore(tmp_path, {"east": 3, "west": 2})
+    try:
+        store.start_all()
+        leaders = store.wait_for_leaders(30)
+        for region, node in leaders.items():
+            wait_until(lambda r=region, n=node: store.peer_links_up(r, n), 30, f"{region}'s links up")
+        subscribers = {}
+        for (region, node) in store.servers:
+            client = store.client(region, node)
+            pubsub = client.pubsub()
+            pubsub.subscribe("news")
+            assert pubsub.get_message(timeout=5)["type"] == "subscribe"
+            subscribers[(region, node)] = (client, pubsub)
+        east_follower = next(n for n in store.regions["east"]["nodes"] if n != leaders["east"])
+        with store.client("east", east_follower) as publisher:
+            assert publisher.publish("news", "from an east follower") == 1  # its own subscriber
+
+        def received(pubsub):
+            messages = []
+            while True:
+                message = pubsub.get_message(timeout=0.2)
+                if message is None:
+                    return messages
+                if message["type"] == "message":
+                    messages.append(message["data"])
+        for key, (client, pubsub) in subscribers.items():
+            got = wait_until(lambda p=pubsub: received(p) or None, 10, f"the message at {key}")
+            # Polling until nothing more comes: a second copy would arrive well within this.
+            got += received(pubsub)
+            assert got == [b"from an east follower"], key
+        for client, pubsub in subscribers.values():
+            pubsub.close()
+            client.close()
+    finally:
+        store.stop()
