@@ -612,6 +612,10 @@ std::vector<Directive> build_table() {
               "Milliseconds a partial message to another region waits for more ops.")
           .startup_only()
           .acted_on([](Settings& s, std::string_view v) { s.shipping_batch_delay_ms = u32(v); }),
+      integer("shipping-compression-level", "6", 0, 12,
+              "LZ4 level for batches to other regions: 0 fast, 1-12 high compression (more CPU, fewer bytes).")
+          .startup_only()
+          .acted_on([](Settings& s, std::string_view v) { s.shipping_compression_level = u32(v); }),
       memory("shipping-in-flight-bytes", "4194304", 65536, kLongMax,
              "Ops sent to one region and not yet acknowledged, at most (backpressure).")
           .startup_only()

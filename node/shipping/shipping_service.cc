@@ -13,6 +13,8 @@ namespace {
 
 constexpr auto kHousekeepingPeriod = std::chrono::milliseconds(10);
 
+
+
 // Waiting batches (received before what they depend on) hold at most this many bytes of ops;
 // more are dropped, and the sender resends them after the gap is filled.
 constexpr std::size_t kMaxWaitingBytes = 16 << 20;
@@ -195,7 +197,11 @@ void ShippingService::pump() {
       add_vector(batch.context, out->mutable_context());
       peer->counters.ops_bytes_sent += batch.ops.size();
       out->set_op_batch(std::move(batch.ops));
-      auto frame = replication::encode_frame(message);
+      // Bytes between regions cost more than the CPU to save them: shipping-compression-level
+      // picks LZ4's high-compression encoder (same block format, decoded as fast).
+      replication::FrameOptions options;
+      options.lz4_hc_level = static_cast<int>(settings_.shipping_compression_level);
+      auto frame = replication::encode_frame(message, options);
       if (!frame.ok()) {
         log_line(LogLevel::kWarning, "Shipping: can't frame a batch for " + peer->region.name);
         continue;

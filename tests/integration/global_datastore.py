@@ -51,6 +51,8 @@ class GlobalDatastore:
         make_certs(self.certs, *[f"{r}/{n}" for r, spec in self.regions.items() for n in spec["nodes"]])
         self.extra = list(extra)
         self.servers = {}  # (region, node) -> ServerProcess
+        # region -> a command prefix for its processes (benchmarks pin them: taskset, nice)
+        self.launch_prefix = {}
         # (region, node) -> the port of its Prometheus endpoint, when asked for
         self.metrics_ports = {}
         if metrics:
@@ -81,7 +83,8 @@ class GlobalDatastore:
     def start(self, region, node):
         port = self.regions[region]["nodes"][node]
         log = str(self.tmp / f"{region}-{node}-{time.monotonic_ns()}.log")
-        self.servers[(region, node)] = ServerProcess(self.argv(region, node), port, log)
+        argv = [*self.launch_prefix.get(region, []), *self.argv(region, node)]
+        self.servers[(region, node)] = ServerProcess(argv, port, log)
         return self.servers[(region, node)]
 
     def start_all(self):
@@ -100,7 +103,8 @@ class GlobalDatastore:
                 continue
             with server.client() as c:
                 info = c.info("replication")
-            if info.get("tern_region_accepts_writes") == 1 and info.get("tern_shipping_leader") == 1:
+            ships = len(self.regions) == 1 or info.get("tern_shipping_leader") == 1
+            if info.get("tern_region_accepts_writes") == 1 and ships:
                 return node
         return None
 
