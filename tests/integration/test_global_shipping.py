@@ -226,3 +226,27 @@ def test_publish_reaches_subscribers_on_every_node_of_every_region_once(tmp_path
             client.close()
     finally:
         store.stop()
+
+
+def test_a_region_that_stays_away_never_holds_back_writes_or_grows_memory_past_the_bound(tmp_path):
+    store = GlobalDatastore(tmp_path, {"east": 1, "west": 1}, extra=["--shipping-retention-bytes", "1mb"])
+    try:
+        store.start_all()
+        store.wait_for_leaders()
+        wait_until(lambda: store.peer_links_up("east", "e1"), CONVERGE_S, "east's link to west up")
+        store.kill("west", "w1")
+        with store.client("east") as east:
+            value = "v" * 1000
+            for start in range(0, 4000, 200):  # about 4 MB of ops for a region that is away
+                pipe = east.pipeline(transaction=False)
+                for i in range(start, start + 200):
+                    pipe.set(f"away:{i}", value)
+                assert all(pipe.execute())
+            info = east.info("replication")
+            assert info["tern_shipping_retained_bytes"] <= 1024 * 1024
+            peer = info["tern_peer_region0"]
+            assert peer["link"] == "down"
+            assert peer["needs_snapshot"] == 1  # it misses ops no longer retained: reported
+            assert east.get("away:3999") == value.encode()
+    finally:
+        store.stop()
