@@ -1,0 +1,127 @@
+#include "chaos/control_server.h"
+
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "chaos/control_command.h"
+#include "node/resp/reply_writer.h"
+#include "node/resp/request_parser.h"
+
+namespace tern::chaos {
+namespace {
+
+constexpr std::size_t kReadChunk = 4096;
+
+// Control requests are a few short words; these limits keep a confused or hostile client from
+// making the proxy hold much.
+node::resp::ParserLimits control_limits() {
+  node::resp::ParserLimits limits;
+  limits.max_bulk_len = 64 * 1024;
+  limits.max_query_buffer = 1024 * 1024;
+  limits.max_multibulk_len = 64;
+  return limits;
+}
+
+class ControlSession : public std::enable_shared_from_this<ControlSession> {
+ public:
+  ControlSession(asio::ip::tcp::socket socket, Proxy& proxy)
+      : socket_(std::move(socket)), proxy_(proxy), parser_(control_limits()) {}
+
+  void read() {
+    auto buffer = parser_.prepare(kReadChunk);
+    socket_.async_read_some(asio::buffer(buffer.data(), buffer.size()),
+                            [self = shared_from_this()](const asio::error_code& error,
+                                                        std::size_t bytes) {
+                              if (error) return;  // closed by the client: nothing to answer
+                              self->parser_.commit(bytes);
+                              self->run_requests();
+                            });
+  }
+
+ private:
+  void run_requests() {
+    node::resp::ReplyWriter reply(out_);
+    bool keep_open = true;
+    while (keep_open) {
+      const auto status = parser_.next(arguments_);
+      if (status == node::resp::RequestParser::Status::kNeedMore) break;
+      if (status == node::resp::RequestParser::Status::kError) {
+        if (parser_.error_kind() == node::resp::RequestParser::ErrorKind::kProtocol) {
+          reply.error(parser_.error());
+        }
+        keep_open = false;
+        break;
+      }
+      auto command = parse_control_command(arguments_);
+      if (!command.ok()) {
+        reply.error(command.error());
+        continue;
+      }
+      keep_open = proxy_.execute(command.value(), reply);
+    }
+    write(keep_open);
+  }
+
+  void write(bool keep_open) {
+    if (out_.empty()) {
+      if (keep_open) read();
+      return;
+    }
+    asio::async_write(socket_, asio::buffer(out_),
+                      [self = shared_from_this(), keep_open](const asio::error_code& error,
+                                                             std::size_t) {
+                        self->out_.clear();
+                        if (error || !keep_open) {
+                          asio::error_code ignored;
+                          self->socket_.close(ignored);
+                          return;
+                        }
+                        self->read();
+                      });
+  }
+
+  asio::ip::tcp::socket socket_;
+  Proxy& proxy_;
+  node::resp::RequestParser parser_;
+  std::vector<std::string_view> arguments_;
+  std::string out_;
+};
+
+}  // namespace
+
+Result<std::uint16_t> ControlServer::listen(const HostPort& address) {
+  asio::error_code error;
+  asio::ip::tcp::resolver resolver(io_);
+  const auto endpoints = resolver.resolve(address.host, std::to_string(address.port),
+                                          asio::ip::tcp::resolver::passive, error);
+  if (error || endpoints.empty()) {
+    return Error{"control: cannot resolve " + address.host + ": " + error.message()};
+  }
+  const asio::ip::tcp::endpoint endpoint = *endpoints.begin();
+  acceptor_.open(endpoint.protocol(), error);
+  if (!error) acceptor_.set_option(asio::socket_base::reuse_address(true), error);
+  if (!error) acceptor_.bind(endpoint, error);
+  if (!error) acceptor_.listen(asio::socket_base::max_listen_connections, error);
+  if (error) return Error{"control: cannot listen on " + to_text(address) + ": " + error.message()};
+  const std::uint16_t port = acceptor_.local_endpoint(error).port();
+  accept();
+  return port;
+}
+
+void ControlServer::accept() {
+  acceptor_.async_accept([this](const asio::error_code& error, asio::ip::tcp::socket socket) {
+    if (error == asio::error::operation_aborted) return;
+    if (!error) {
+      std::make_shared<ControlSession>(std::move(socket), proxy_)->read();
+    } else {
+      std::fprintf(stderr, "tern-chaos-proxy: control: accept failed: %s\n",
+                   error.message().c_str());
+    }
+    accept();
+  });
+}
+
+}  // namespace tern::chaos
