@@ -102,7 +102,13 @@ void Link::reset_connections() {
 }
 
 std::string Link::report(Instant now) const {
-  return link_report_line(LinkView{spec_, bound_port_, faults_, counters_}, now);
+  LinkView view{spec_, bound_port_, faults_, counters_};
+  for (const auto& [key, connection] : connections_) {
+    for (const Direction d : kBothDirections) {
+      view.queued_bytes[index_of(d)] += connection->queued_bytes(d);
+    }
+  }
+  return link_report_line(view, now);
 }
 
 void Link::forget(ProxiedConnection* connection) { connections_.erase(connection); }

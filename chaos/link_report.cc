@@ -43,6 +43,7 @@ std::string link_report_line(const LinkView& link, Instant now) {
     const DirectionFaults& f = link.faults.of(d);
     field(out, prefix + "_bytes", link.counters.forwarded_bytes[index_of(d)]);
     field(out, prefix + "_dropped", link.counters.dropped_bytes[index_of(d)]);
+    field(out, prefix + "_queued", link.queued_bytes[index_of(d)]);
     field(out, prefix + "_delay_ms", static_cast<std::uint64_t>(whole_milliseconds(f.delay)));
     field(out, prefix + "_jitter_ms", static_cast<std::uint64_t>(whole_milliseconds(f.jitter)));
     field(out, prefix + "_bandwidth", f.bytes_per_second);

@@ -39,6 +39,12 @@ class ProxiedConnection : public std::enable_shared_from_this<ProxiedConnection>
   void apply_faults(const LinkFaults& before);
   // RESET and CUT: both ends get an RST, queued bytes are dropped.
   void reset();
+  // Bytes read in this direction and not yet written (LINKS's *_queued): the shaper's queue
+  // plus a write in progress.
+  [[nodiscard]] std::size_t queued_bytes(Direction direction) const {
+    const Flow& flow = direction == Direction::kUp ? up_ : down_;
+    return flow.shaper.buffered_bytes() + (flow.writing ? flow.write_buffer.size() : 0);
+  }
 
  private:
   enum class Stage : std::uint8_t { kDialling, kUndialled, kOpen, kClosed };
