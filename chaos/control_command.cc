@@ -20,8 +20,7 @@ Error wrong_arity(std::string_view name) {
   return Error{"ERR wrong number of arguments for '" + std::string(name) + "' command"};
 }
 
-Result<std::uint64_t> parse_count(std::string_view text, std::string_view what,
-                                  std::uint64_t max) {
+Result<std::uint64_t> parse_count(std::string_view text, std::string_view what, std::uint64_t max) {
   std::uint64_t value = 0;
   const auto* end = text.data() + text.size();
   const auto [stop, error] = std::from_chars(text.data(), end, value);
@@ -79,8 +78,8 @@ Result<ControlCommand> parse_delay(std::span<const std::string_view> args) {
   if (!jitter.ok()) return Error{jitter.error()};
   // Uniform jitter around the delay must not reach below zero: clamping would skew the mean.
   if (jitter.value() > delay.value()) return Error{"ERR jitter must not exceed the delay"};
-  return ControlCommand{DelayCommand{std::move(link).value(), direction.value(), delay.value(),
-                                     jitter.value()}};
+  return ControlCommand{
+      DelayCommand{std::move(link).value(), direction.value(), delay.value(), jitter.value()}};
 }
 
 Result<ControlCommand> parse_bandwidth(std::span<const std::string_view> args) {
@@ -91,8 +90,7 @@ Result<ControlCommand> parse_bandwidth(std::span<const std::string_view> args) {
   if (!direction.ok()) return Error{direction.error()};
   auto rate = parse_count(args[3], "bytes per second", kMaxBytesPerSecond);
   if (!rate.ok()) return Error{rate.error()};
-  return ControlCommand{
-      BandwidthCommand{std::move(link).value(), direction.value(), rate.value()}};
+  return ControlCommand{BandwidthCommand{std::move(link).value(), direction.value(), rate.value()}};
 }
 
 Result<ControlCommand> parse_stall(std::span<const std::string_view> args) {

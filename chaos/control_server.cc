@@ -1,5 +1,6 @@
 #include "chaos/control_server.h"
 
+#include <chrono>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -32,13 +33,13 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
 
   void read() {
     auto buffer = parser_.prepare(kReadChunk);
-    socket_.async_read_some(asio::buffer(buffer.data(), buffer.size()),
-                            [self = shared_from_this()](const asio::error_code& error,
-                                                        std::size_t bytes) {
-                              if (error) return;  // closed by the client: nothing to answer
-                              self->parser_.commit(bytes);
-                              self->run_requests();
-                            });
+    socket_.async_read_some(
+        asio::buffer(buffer.data(), buffer.size()),
+        [self = shared_from_this()](const asio::error_code& error, std::size_t bytes) {
+          if (error) return;  // closed by the client: nothing to answer
+          self->parser_.commit(bytes);
+          self->run_requests();
+        });
   }
 
  private:
@@ -70,17 +71,17 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
       if (keep_open) read();
       return;
     }
-    asio::async_write(socket_, asio::buffer(out_),
-                      [self = shared_from_this(), keep_open](const asio::error_code& error,
-                                                             std::size_t) {
-                        self->out_.clear();
-                        if (error || !keep_open) {
-                          asio::error_code ignored;
-                          self->socket_.close(ignored);
-                          return;
-                        }
-                        self->read();
-                      });
+    asio::async_write(
+        socket_, asio::buffer(out_),
+        [self = shared_from_this(), keep_open](const asio::error_code& error, std::size_t) {
+          self->out_.clear();
+          if (error || !keep_open) {
+            asio::error_code ignored;
+            self->socket_.close(ignored);
+            return;
+          }
+          self->read();
+        });
   }
 
   asio::ip::tcp::socket socket_;
@@ -114,12 +115,17 @@ Result<std::uint16_t> ControlServer::listen(const HostPort& address) {
 void ControlServer::accept() {
   acceptor_.async_accept([this](const asio::error_code& error, asio::ip::tcp::socket socket) {
     if (error == asio::error::operation_aborted) return;
-    if (!error) {
-      std::make_shared<ControlSession>(std::move(socket), proxy_)->read();
-    } else {
+    if (error) {
+      // Out of descriptors, mostly: try again shortly instead of spinning.
       std::fprintf(stderr, "tern-chaos-proxy: control: accept failed: %s\n",
                    error.message().c_str());
+      accept_retry_.expires_after(std::chrono::milliseconds(50));
+      accept_retry_.async_wait([this](const asio::error_code& wait_error) {
+        if (!wait_error) accept();
+      });
+      return;
     }
+    std::make_shared<ControlSession>(std::move(socket), proxy_)->read();
     accept();
   });
 }

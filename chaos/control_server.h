@@ -16,7 +16,8 @@ namespace tern::chaos {
 
 class ControlServer {
  public:
-  ControlServer(asio::io_context& io, Proxy& proxy) : io_(io), proxy_(proxy), acceptor_(io) {}
+  ControlServer(asio::io_context& io, Proxy& proxy)
+      : io_(io), proxy_(proxy), acceptor_(io), accept_retry_(io) {}
 
   // Binds and starts accepting; returns the bound port.
   [[nodiscard]] Result<std::uint16_t> listen(const HostPort& address);
@@ -27,6 +28,7 @@ class ControlServer {
   asio::io_context& io_;
   Proxy& proxy_;
   asio::ip::tcp::acceptor acceptor_;
+  asio::steady_timer accept_retry_;
 };
 
 }  // namespace tern::chaos

@@ -33,7 +33,7 @@ struct StallSchedule {
 
 struct DirectionFaults {
   Nanoseconds delay{0};
-  Nanoseconds jitter{0};              // each chunk: delay + uniform(-jitter, +jitter); <= delay
+  Nanoseconds jitter{0};               // each chunk: delay + uniform(-jitter, +jitter); <= delay
   std::uint64_t bytes_per_second = 0;  // 0: unlimited
   StallSchedule stall;
   bool dead = false;  // half-open: this direction's bytes are read and dropped

@@ -61,28 +61,28 @@ void ProxiedConnection::start() {
 
 void ProxiedConnection::dial() {
   stage_ = Stage::kDialling;
-  asio::async_connect(target_, link_.targets(),
-                      [self = shared_from_this()](const asio::error_code& error,
-                                                  const asio::ip::tcp::endpoint&) {
-                        if (self->stage_ == Stage::kClosed) return;
-                        if (error) {
-                          // The client sees the target's refusal as a reset.
-                          ++self->link_.counters().connects_failed;
-                          self->close(CloseKind::kAbort);
-                          return;
-                        }
-                        asio::error_code ignored;
-                        self->target_.set_option(asio::ip::tcp::no_delay(true), ignored);
-                        self->stage_ = Stage::kOpen;
-                        self->read(self->up_);
-                        self->read(self->down_);
-                      });
+  asio::async_connect(
+      target_, link_.targets(),
+      [self = shared_from_this()](const asio::error_code& error, const asio::ip::tcp::endpoint&) {
+        if (self->stage_ == Stage::kClosed) return;
+        if (error) {
+          // The client sees the target's refusal as a reset.
+          ++self->link_.counters().connects_failed;
+          self->close(CloseKind::kAbort);
+          return;
+        }
+        asio::error_code ignored;
+        self->target_.set_option(asio::ip::tcp::no_delay(true), ignored);
+        self->stage_ = Stage::kOpen;
+        self->read(self->up_);
+        self->read(self->down_);
+      });
 }
 
 void ProxiedConnection::read(Flow& flow) {
   if (flow.reading || flow.source_ended) return;
-  const bool may_read = stage_ == Stage::kOpen ||
-                        (stage_ == Stage::kUndialled && flow.direction == Direction::kUp);
+  const bool may_read =
+      stage_ == Stage::kOpen || (stage_ == Stage::kUndialled && flow.direction == Direction::kUp);
   if (!may_read) return;
   if (flow.shaper.buffered_bytes() >= link_.max_buffer_bytes()) return;  // backpressure
   flow.reading = true;

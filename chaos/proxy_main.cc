@@ -60,9 +60,9 @@ int run(const ProxyOptions& options) {
                    spec.name.c_str(), spec.target.host.c_str(), error.message().c_str());
       return kExitEnvironment;
     }
-    links.push_back(std::make_unique<Link>(
-        io, spec, std::move(targets), options.max_buffer_bytes.value_or(kDefaultMaxBufferBytes),
-        seeds()));
+    links.push_back(
+        std::make_unique<Link>(io, spec, std::move(targets),
+                               options.max_buffer_bytes.value_or(kDefaultMaxBufferBytes), seeds()));
     auto opened = links.back()->open();
     if (!opened.ok()) {
       std::fprintf(stderr, "tern-chaos-proxy: %s\n", opened.error().c_str());

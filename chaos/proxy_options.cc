@@ -98,7 +98,8 @@ Result<ProxyOptions> merge_config_text(ProxyOptions options, std::string_view te
     const auto end = text.find('\n');
     std::string_view line = text.substr(0, end);
     text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
-    if (const auto hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
+    if (const auto hash = line.find('#'); hash != std::string_view::npos)
+      line = line.substr(0, hash);
     line = trim(line);
     if (line.empty()) continue;
     const auto blank = line.find_first_of(" \t");
@@ -119,7 +120,8 @@ Result<ProxyOptions> validate_options(ProxyOptions options) {
   if (!options.control) return Error{"give the control address: --control HOST:PORT"};
   std::set<std::string> names;
   for (const LinkSpec& link : options.links) {
-    if (!names.insert(link.name).second) return Error{"link name '" + link.name + "' is used twice"};
+    if (!names.insert(link.name).second)
+      return Error{"link name '" + link.name + "' is used twice"};
   }
   return options;
 }

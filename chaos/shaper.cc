@@ -44,8 +44,7 @@ double Shaper::burst_bytes() const {
 double Shaper::tokens_at(Instant t) const {
   if (t <= tokens_at_) return tokens_;
   const double seconds = static_cast<double>((t - tokens_at_).count()) / kNanosecondsPerSecond;
-  return std::min(burst_bytes(),
-                  tokens_ + seconds * static_cast<double>(faults_.bytes_per_second));
+  return std::min(burst_bytes(), tokens_ + seconds * static_cast<double>(faults_.bytes_per_second));
 }
 
 std::optional<Instant> Shaper::next_release(Instant now) const {
@@ -62,8 +61,8 @@ std::optional<Instant> Shaper::next_release(Instant now) const {
           std::min(static_cast<double>(head.bytes.size() - head.taken), burst_bytes());
       const double tokens = tokens_at(t);
       if (tokens + kTokenSlack < need) {
-        const double wait_ns = (need - tokens) * kNanosecondsPerSecond /
-                               static_cast<double>(faults_.bytes_per_second);
+        const double wait_ns =
+            (need - tokens) * kNanosecondsPerSecond / static_cast<double>(faults_.bytes_per_second);
         t += Nanoseconds(static_cast<std::int64_t>(std::ceil(wait_ns)));
       }
     }

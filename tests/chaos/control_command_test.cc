@@ -1,5 +1,7 @@
 // The control API's parser and validator (parse_control_command) and the settings each command
 // leaves behind (apply_to_faults), without a socket.
+#include "chaos/control_command.h"
+
 #include <doctest/doctest.h>
 
 #include <chrono>
@@ -8,8 +10,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "chaos/control_command.h"
 
 namespace tern::chaos {
 namespace {
@@ -99,8 +99,7 @@ TEST_CASE("control halfopen defaults to on and takes off") {
 
 TEST_CASE("control blackhole needs on or off") {
   CHECK(error_of({"BLACKHOLE", "a", "yes"}) == "ERR expected on or off, got 'yes'");
-  CHECK(error_of({"BLACKHOLE", "a"}) ==
-        "ERR wrong number of arguments for 'BLACKHOLE' command");
+  CHECK(error_of({"BLACKHOLE", "a"}) == "ERR wrong number of arguments for 'BLACKHOLE' command");
 }
 
 TEST_CASE("control link only commands take exactly one link") {
@@ -132,10 +131,37 @@ TEST_CASE("control parser survives random argument lists") {
   const std::uint64_t seed = std::random_device{}();
   std::printf("control parser seed %llu\n", static_cast<unsigned long long>(seed));
   std::mt19937_64 random(seed);
-  const std::vector<std::string> words = {
-      "DELAY", "BANDWIDTH", "STALL", "RESET", "BLACKHOLE", "HALFOPEN", "CUT", "HEAL", "CLEAR",
-      "PING", "LINKS", "HELP", "QUIT", "up", "down", "both", "on", "off", "EVERY", "a", "*", "",
-      "0", "1", "-1", "35", "3600000", "3600001", "18446744073709551616", "\r\n", std::string("\0x", 2)};
+  const std::vector<std::string> words = {"DELAY",
+                                          "BANDWIDTH",
+                                          "STALL",
+                                          "RESET",
+                                          "BLACKHOLE",
+                                          "HALFOPEN",
+                                          "CUT",
+                                          "HEAL",
+                                          "CLEAR",
+                                          "PING",
+                                          "LINKS",
+                                          "HELP",
+                                          "QUIT",
+                                          "up",
+                                          "down",
+                                          "both",
+                                          "on",
+                                          "off",
+                                          "EVERY",
+                                          "a",
+                                          "*",
+                                          "",
+                                          "0",
+                                          "1",
+                                          "-1",
+                                          "35",
+                                          "3600000",
+                                          "3600001",
+                                          "18446744073709551616",
+                                          "\r\n",
+                                          std::string("\0x", 2)};
   for (int round = 0; round < 20000; ++round) {
     std::vector<std::string_view> args;
     const std::size_t count = random() % 7;
@@ -175,8 +201,7 @@ TEST_CASE("apply to faults stall starts at the command instant") {
 }
 
 TEST_CASE("apply to faults halfopen marks a direction dead and drops its bytes") {
-  const auto faults =
-      apply_to_faults(LinkFaults{}, parse({"HALFOPEN", "a", "up"}).value(), kStart);
+  const auto faults = apply_to_faults(LinkFaults{}, parse({"HALFOPEN", "a", "up"}).value(), kStart);
   CHECK(faults.drops(Direction::kUp));
   CHECK_FALSE(faults.drops(Direction::kDown));
 }

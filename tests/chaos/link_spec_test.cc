@@ -1,10 +1,10 @@
 // Addresses and links as tern-chaos-proxy's command line gives them.
+#include "chaos/link_spec.h"
+
 #include <doctest/doctest.h>
 
 #include <string>
 #include <string_view>
-
-#include "chaos/link_spec.h"
 
 namespace tern::chaos {
 namespace {

@@ -1,10 +1,10 @@
 // tern-chaos-proxy's command line and config file text.
+#include "chaos/proxy_options.h"
+
 #include <doctest/doctest.h>
 
 #include <string>
 #include <vector>
-
-#include "chaos/proxy_options.h"
 
 namespace tern::chaos {
 namespace {
@@ -66,8 +66,7 @@ TEST_CASE("config text adds links and skips comments and blank lines") {
 TEST_CASE("command line values win over the config file") {
   auto options = parse({"--control", "127.0.0.1:1", "--link", "a=h:0->h:1"});
   REQUIRE(options.ok());
-  const auto merged =
-      merge_config_text(options.value(), "control 127.0.0.1:2\nlink b=h:0->h:2\n");
+  const auto merged = merge_config_text(options.value(), "control 127.0.0.1:2\nlink b=h:0->h:2\n");
   REQUIRE(merged.ok());
   CHECK(merged.value().control->port == 1);
   CHECK(merged.value().links.size() == 2);
@@ -81,8 +80,7 @@ TEST_CASE("config text errors name the line") {
 }
 
 TEST_CASE("validate requires a link and a control address") {
-  CHECK(validate_options(ProxyOptions{}).error() ==
-        "give at least one --link NAME=LISTEN->TARGET");
+  CHECK(validate_options(ProxyOptions{}).error() == "give at least one --link NAME=LISTEN->TARGET");
   ProxyOptions no_control;
   no_control.links.push_back(LinkSpec{"a", {"h", 0}, {"h", 1}});
   CHECK(validate_options(no_control).error() == "give the control address: --control HOST:PORT");

@@ -1,6 +1,8 @@
 // Shaper against a fake clock: each case pushes chunks at chosen instants, then releases them
 // by jumping to the instant next_release() names, as the Asio edge's timer would, and checks
 // when each byte left.
+#include "chaos/shaper.h"
+
 #include <doctest/doctest.h>
 
 #include <chrono>
@@ -8,8 +10,6 @@
 #include <random>
 #include <string>
 #include <vector>
-
-#include "chaos/shaper.h"
 
 namespace tern::chaos {
 namespace {

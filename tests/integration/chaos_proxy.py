@@ -82,7 +82,8 @@ class ChaosProxy:
         return self.log_path.read_text(errors="replace")
 
     def stop(self):
-        self._control.close()
+        """SIGTERM; returns the exit status (0 for a clean stop, also under the sanitizers)."""
+        self._control.connection_pool.disconnect()
         if self.process.poll() is None:
             self.process.terminate()
             try:
@@ -90,3 +91,10 @@ class ChaosProxy:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        return self.process.returncode
+
+    def stop_cleanly(self):
+        """stop(), failing the test if the proxy did not exit with 0 or a sanitizer spoke."""
+        status = self.stop()
+        text = self.log_text()
+        assert status == 0 and "Sanitizer" not in text and "runtime error" not in text, text

@@ -30,7 +30,7 @@ def target(tmp_path):
 def proxy(tmp_path, target):
     running = ChaosProxy.start(tmp_path, {"a": target.port}, "--seed=1")
     yield running
-    running.stop()
+    running.stop_cleanly()
 
 
 def through(proxy, **kwargs):
@@ -87,7 +87,7 @@ def test_pass_through_carries_commands_and_large_values_both_ways(tmp_path, serv
         client.connection_pool.disconnect()  # redis-py 4.3's close() keeps pooled sockets
         wait_until(lambda: proxy.link("a")["connections"] == 0, 5, "the connection to close")
     finally:
-        proxy.stop()
+        proxy.stop_cleanly()
         server.stop()
 
 
@@ -163,7 +163,7 @@ def test_backpressure_keeps_queued_bytes_under_the_cap(tmp_path, target):
         assert 0 < peak <= 65536 + 16 * 1024
         client.close()
     finally:
-        proxy.stop()
+        proxy.stop_cleanly()
 
 
 def test_stall_holds_every_byte_until_it_ends(proxy):
@@ -301,7 +301,7 @@ def test_target_down_resets_the_client_and_counts_a_connect_failure(tmp_path):
         assert reset_by_peer(client)
         assert proxy.link("a")["connect_failures"] == 1
     finally:
-        proxy.stop()
+        proxy.stop_cleanly()
 
 
 def test_control_port_refuses_bad_commands_and_stays_up(proxy):
@@ -354,4 +354,4 @@ def test_config_file_gives_links_and_control(tmp_path, target):
     try:
         assert redis.Redis(port=proxy.port("a"), socket_timeout=10).ping()
     finally:
-        proxy.stop()
+        proxy.stop_cleanly()
