@@ -84,7 +84,7 @@ void ProxiedConnection::read(Flow& flow) {
   const bool may_read =
       stage_ == Stage::kOpen || (stage_ == Stage::kUndialled && flow.direction == Direction::kUp);
   if (!may_read) return;
-  if (flow.shaper.buffered_bytes() >= link_.max_buffer_bytes()) return;  // backpressure
+  if (queued_bytes(flow.direction) >= link_.max_buffer_bytes()) return;  // backpressure
   flow.reading = true;
   source_of(flow).async_read_some(
       asio::buffer(flow.read_buffer.get(), kReadChunk),

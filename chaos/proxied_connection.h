@@ -7,8 +7,9 @@
 // Invariants and ownership:
 //   - The Link owns the connection (a shared_ptr in its table); every pending handler holds
 //     another, so a connection the link forgets lives until its last handler has run.
-//   - A flow reads only while its shaper holds less than the link's max-buffer bytes: a slow,
-//     delayed or stalled sink pushes back on the source through TCP instead of growing memory.
+//   - A flow reads only while it holds (queued plus being written) less than the link's
+//     max-buffer bytes: a slow, delayed or stalled sink pushes back on the source through TCP
+//     instead of growing memory. So a direction holds at most max-buffer + one read.
 //   - A FIN travels like a byte: a source's end of stream is passed on (shutdown of the sink's
 //     send side) only once everything read before it has been written. A dropping direction
 //     (blackhole, half-open) swallows the FIN too, and passes it on when the fault is lifted.
