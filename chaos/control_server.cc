@@ -2,7 +2,9 @@
 
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +26,32 @@ node::resp::ParserLimits control_limits() {
   limits.max_query_buffer = 1024 * 1024;
   limits.max_multibulk_len = 64;
   return limits;
+}
+
+// "2026-11-23T19:14:00.123Z": wall-clock time, so a drill can line the proxy's log up with its
+// own history.
+std::string utc_timestamp() {
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+  const auto millis =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm parts{};
+  gmtime_r(&seconds, &parts);
+  char text[32];
+  const std::size_t length = std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%S", &parts);
+  char out[48];
+  std::snprintf(out, sizeof(out), "%.*s.%03dZ", static_cast<int>(length), text,
+                static_cast<int>(millis));
+  return out;
+}
+
+// Every command that changes a link is logged to stdout, one line each, as it was typed.
+void log_link_command(const ControlCommand& command, std::span<const std::string_view> args) {
+  if (target_link(command) == nullptr || std::holds_alternative<LinksCommand>(command)) return;
+  std::string line = utc_timestamp() + " control:";
+  for (const std::string_view arg : args) line.append(" ").append(arg.substr(0, 128));
+  std::printf("%s\n", line.c_str());
+  std::fflush(stdout);
 }
 
 class ControlSession : public std::enable_shared_from_this<ControlSession> {
@@ -61,6 +89,7 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
         reply.error(command.error());
         continue;
       }
+      log_link_command(command.value(), arguments_);
       keep_open = proxy_.execute(command.value(), reply);
     }
     write(keep_open);

@@ -2,6 +2,7 @@
 for pass-through), clients through it with redis-py or raw sockets, faults set over its RESP
 control port. Waits poll with deadlines; the only timed parts are the latency and throughput
 measurements, whose bounds leave room for a busy two-core machine."""
+import re
 import select
 import socket
 import statistics
@@ -105,6 +106,8 @@ def test_delay_adds_the_configured_latency_to_each_direction(proxy, target):
     assert statistics.median(delayed) < 2 * 0.035 + 0.050
     link = proxy.link("a")
     assert link["up_delay_ms"] == 35 and link["down_delay_ms"] == 35 and link["state"] == "faulty"
+    assert re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z control: DELAY a both 35\n",
+                     proxy.log_text())
 
     assert proxy.control("DELAY", "a", "down", 0) == "OK"
     one_way = round_trips(client, 20)
