@@ -417,3 +417,56 @@ def test_faults_toggled_under_traffic_never_break_the_proxy(proxy, target):
           f"dropped {link['up_dropped']}+{link['down_dropped']}")
     assert link["accepted"] > 20  # there was churn to survive
     assert proxy.process.poll() is None
+
+
+def test_tls_passes_through_as_opaque_bytes_and_pays_the_delay(tmp_path):
+    """A TLS 1.3 handshake and 256 KiB of application data through a delayed link: the proxy
+    does not look at the bytes, so certificate checks pass end to end."""
+    import shutil
+    import ssl
+    import threading
+
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("openssl command not installed")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run([openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", str(key), "-out",
+                    str(cert), "-days", "1", "-subj", "/CN=localhost", "-addext",
+                    "subjectAltName=DNS:localhost"], check=True, capture_output=True, timeout=30)
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_context.minimum_version = ssl.TLSVersion.TLSv1_3
+    server_context.load_cert_chain(cert, key)
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def echo_one_connection():
+        connection, _ = listener.accept()
+        with server_context.wrap_socket(connection, server_side=True) as tls:
+            while data := tls.recv(65536):
+                tls.sendall(data)
+
+    server = threading.Thread(target=echo_one_connection, daemon=True)
+    server.start()
+    proxy = ChaosProxy.start(tmp_path, {"tls": listener.getsockname()[1]})
+    try:
+        assert proxy.control("DELAY", "tls", "both", 20) == "OK"
+        client_context = ssl.create_default_context(cafile=str(cert))
+        raw = socket.create_connection(("127.0.0.1", proxy.port("tls")), timeout=10)
+        started = time.perf_counter()
+        with client_context.wrap_socket(raw, server_hostname="localhost") as tls:
+            handshake = time.perf_counter() - started
+            assert tls.version() == "TLSv1.3"
+            payload = bytes(range(256)) * 1024
+            tls.sendall(payload)
+            echoed = b""
+            while len(echoed) < len(payload):
+                echoed += tls.recv(65536)
+            assert echoed == payload
+        # ClientHello up and ServerHello down: at least one delayed round trip.
+        assert 0.040 <= handshake < 0.040 + 0.5
+        link = proxy.link("tls")
+        assert link["up_bytes"] > len(payload) and link["down_bytes"] > len(payload)
+    finally:
+        proxy.stop_cleanly()
+        listener.close()
+        server.join(timeout=10)
