@@ -83,18 +83,20 @@ void Link::accept() {
 Result<bool> Link::set_faults(const LinkFaults& faults) {
   const LinkFaults before = faults_;
   LinkFaults after = faults;
+  Result<bool> outcome = true;
   if (before.cut && !after.cut) {
-    auto opened = open();
-    if (!opened.ok()) return Error{opened.error()};
+    // A port that cannot be bound again leaves the link cut; the other changes (CLEAR's) stand.
+    outcome = open();
+    if (!outcome.ok()) after.cut = true;
   }
   faults_ = after;
   if (after.cut && !before.cut) {
     close_listener();
     reset_connections();
-    return true;
+    return outcome;
   }
   for (const auto& connection : connections()) connection->apply_faults(before);
-  return true;
+  return outcome;
 }
 
 void Link::reset_connections() {

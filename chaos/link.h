@@ -35,7 +35,9 @@ class Link {
 
   // Binds the listening address and starts accepting (startup, and HEAL after CUT).
   [[nodiscard]] Result<bool> open();
-  // Makes `faults` the link's faults, at once, for current and new connections.
+  // Makes `faults` the link's faults, at once, for current and new connections. The one
+  // failure: lifting a cut when the port cannot be bound again; the link then stays cut and
+  // every other change is made.
   [[nodiscard]] Result<bool> set_faults(const LinkFaults& faults);
   void reset_connections();
   [[nodiscard]] std::string report(Instant now) const;

@@ -470,3 +470,24 @@ def test_tls_passes_through_as_opaque_bytes_and_pays_the_delay(tmp_path):
         proxy.stop_cleanly()
         listener.close()
         server.join(timeout=10)
+
+
+def test_heal_reports_a_port_taken_during_the_cut_and_the_link_stays_cut(proxy):
+    port = proxy.port("a")
+    assert proxy.control("DELAY", "a", "up", 10) == "OK"
+    assert proxy.control("CUT", "a") == "OK"
+    squatter = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    squatter.bind(("127.0.0.1", port))
+    squatter.listen()
+    try:
+        with pytest.raises(redis.ResponseError, match="cannot listen on"):
+            proxy.control("CLEAR", "a")
+        link = proxy.link("a")
+        # Still cut, but CLEAR lifted everything else.
+        assert link["state"] == "cut" and link["up_delay_ms"] == 0
+    finally:
+        squatter.close()
+    assert proxy.control("HEAL", "a") == "OK"
+    assert through(proxy).ping()
+    assert proxy.link("a")["state"] == "ok"
