@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "tests/chaos/test_seed.h"
+
 namespace tern::chaos {
 namespace {
 
@@ -128,9 +130,7 @@ TEST_CASE("control target link names the link a command addresses") {
 }
 
 TEST_CASE("control parser survives random argument lists") {
-  const std::uint64_t seed = std::random_device{}();
-  std::printf("control parser seed %llu\n", static_cast<unsigned long long>(seed));
-  std::mt19937_64 random(seed);
+  std::mt19937_64 random(test_seed("control parser"));
   const std::vector<std::string> words = {"DELAY",
                                           "BANDWIDTH",
                                           "STALL",

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/chaos/test_seed.h"
+
 namespace tern::chaos {
 namespace {
 
@@ -101,9 +103,7 @@ TEST_CASE("shaper jitter keeps every release within delay plus or minus jitter")
 }
 
 TEST_CASE("shaper never reorders bytes whatever the jitter") {
-  const std::uint64_t seed = std::random_device{}();
-  std::printf("shaper reorder seed %llu\n", static_cast<unsigned long long>(seed));
-  Shaper shaper(seed);
+  Shaper shaper(test_seed("shaper reorder"));
   shaper.set_faults(delay_of(milliseconds(20), milliseconds(20)), kStart);
   std::string sent;
   for (int i = 0; i < 500; ++i) {

@@ -2,6 +2,7 @@
 for pass-through), clients through it with redis-py or raw sockets, faults set over its RESP
 control port. Waits poll with deadlines; the only timed parts are the latency and throughput
 measurements, whose bounds leave room for a busy two-core machine."""
+import os
 import re
 import select
 import socket
@@ -376,8 +377,8 @@ def test_faults_toggled_under_traffic_never_break_the_proxy(proxy, target):
     import random
     import threading
 
-    seed = random.randrange(1 << 32)
-    print(f"\nchaos churn seed {seed}")
+    seed = int(os.environ.get("TERN_CHAOS_SEED", random.randrange(1 << 32)))
+    print(f"\nchaos churn seed {seed} (replay the fault sequence with TERN_CHAOS_SEED={seed})")
     chooser = random.Random(seed)
     faults = [["DELAY", "a", "both", 5, 5], ["DELAY", "a", "up", 0], ["BANDWIDTH", "a", "down", 50000],
               ["BANDWIDTH", "a", "both", 0], ["STALL", "a", "down", 30], ["STALL", "a", "up", 20, "EVERY", 50],
