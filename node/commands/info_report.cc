@@ -176,6 +176,7 @@ void peer_regions_fields(const ShippingReport& shipping, std::string& out) {
   field(out, "tern_shipping_retained_batches", shipping.retained_batches);
   field(out, "tern_shipping_retained_bytes", shipping.retained_bytes);
   field(out, "tern_shipping_waiting_batches", shipping.waiting_batches);
+  if (!shipping.waiting_reason.empty()) field(out, "tern_shipping_waiting_reason", shipping.waiting_reason);
   std::size_t i = 0;
   for (const PeerRegionReport& peer : shipping.peers) {
     field(out, "tern_peer_region" + std::to_string(i++),

@@ -616,6 +616,10 @@ std::vector<Directive> build_table() {
               "LZ4 level for batches to other regions: 0 fast, 1-12 high compression (more CPU, fewer bytes).")
           .startup_only()
           .acted_on([](Settings& s, std::string_view v) { s.shipping_compression_level = u32(v); }),
+      integer("shipping-link-timeout", "3000", 500, 600000,
+              "Milliseconds without a word from another region's leader before its link is closed and redialled.")
+          .startup_only()
+          .acted_on([](Settings& s, std::string_view v) { s.shipping_link_timeout_ms = u32(v); }),
       memory("shipping-in-flight-bytes", "4194304", 65536, kLongMax,
              "Ops sent to one region and not yet acknowledged, at most (backpressure).")
           .startup_only()

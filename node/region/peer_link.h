@@ -34,7 +34,11 @@ class PeerLink : public std::enable_shared_from_this<PeerLink> {
   // `on_open` runs once the handshake succeeded.
   void start(std::function<void(PeerLink&)> on_open, OnMessage on_message, OnClosed on_closed);
   // Queues a framed message; dropped when the link is not open (the sender retries by protocol).
+  // When kMaxQueued frames wait already, a lossy link (region links: Raft resends what matters)
+  // drops the oldest one not being written; a lossless link (shipping: a stream with no gaps)
+  // closes instead, and the sender resumes from what the receiver acknowledged.
   void send(std::string frame);
+  void set_lossless(bool lossless) { lossless_ = lossless; }
   void close();
   [[nodiscard]] bool open() const { return open_; }
   [[nodiscard]] const std::string& description() const { return description_; }
@@ -59,6 +63,7 @@ class PeerLink : public std::enable_shared_from_this<PeerLink> {
   std::array<char, 16 * 1024> buffer_{};
   std::deque<std::string> queue_;
   bool writing_ = false;
+  bool lossless_ = false;
   std::uint64_t bytes_received_ = 0;
   bool open_ = false;
   bool closed_ = false;

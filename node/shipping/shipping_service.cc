@@ -12,6 +12,8 @@ namespace tern::node {
 namespace {
 
 constexpr auto kHousekeepingPeriod = std::chrono::milliseconds(10);
+// A receiver acknowledges at least this often, changes or not (shipping-link-timeout is longer).
+constexpr auto kKeepalive = std::chrono::milliseconds(500);
 
 
 
@@ -254,8 +256,11 @@ void ShippingService::dial(Outbound& peer) {
       return;
     }
     auto link = std::make_shared<PeerLink>(std::move(*socket), context, asio::ssl::stream_base::client, description);
+    link->set_lossless(true);  // a batch dropped here would be a gap the receiver waits on
     peer.link = link;
     peer.ready = false;
+    peer.last_heard = std::chrono::steady_clock::now();
+    peer.last_progress = peer.last_heard;
     link->start(
         [this](PeerLink& l) {
           wire::PeerMessage hello_message;
@@ -309,6 +314,13 @@ void ShippingService::on_outbound_message(Outbound& peer, const wire::PeerMessag
   }
   const crdt::RegionId id{static_cast<std::uint8_t>(peer.region.id)};
   const crdt::StampVector has = vector_of(message.ship_ack().logged());
+  peer.last_heard = std::chrono::steady_clock::now();
+  const std::uint64_t received = message.ship_ack().received_bytes();
+  if (!(has == peer.last_acknowledged) || received != peer.last_received_bytes) {
+    peer.last_acknowledged = has;
+    peer.last_received_bytes = received;
+    peer.last_progress = peer.last_heard;
+  }
   if (!peer.ready) {
     // The first acknowledgement opens the stream: ship from what the receiver has.
     peer.ready = true;
@@ -346,7 +358,8 @@ void ShippingService::accept() {
       const std::string from = ec ? "?" : remote.address().to_string() + ":" + std::to_string(remote.port());
       auto link = std::make_shared<PeerLink>(std::move(socket), accept_context_, asio::ssl::stream_base::server,
                                              "Shipping link from " + from);
-      inbound_.push_back(Inbound{link, 0, {}});
+      link->set_lossless(true);
+      inbound_.push_back(Inbound{link, 0, {}, {}, 0, 0});
       link->start([](PeerLink&) {},
                   [this](PeerLink& l, const wire::PeerMessage& m) { on_inbound_message(l, m); },
                   [this](PeerLink& l) {
@@ -453,6 +466,7 @@ void ShippingService::receive_batch(Inbound& from, const wire::ShipBatch& batch)
     ++counters->batches_received;
     counters->ops_bytes_received += bytes.size();
   }
+  from.received_bytes += bytes.size();
   shipping::ShippedBatch shipped{crdt::RegionId{static_cast<std::uint8_t>(batch.origin_region())},
                                  crdt::Stamp::from_bits(batch.prev_stamp()),
                                  crdt::Stamp::from_bits(batch.last_stamp()), vector_of(batch.context()), bytes};
@@ -476,12 +490,19 @@ void ShippingService::receive_batch(Inbound& from, const wire::ShipBatch& batch)
 void ShippingService::send_acks(bool force) {
   if (!leading_ || !applied) return;
   const crdt::StampVector now = applied();
+  const auto clock = std::chrono::steady_clock::now();
   for (auto& in : inbound_) {
     if (in.region_id == 0 || !in.link->open()) continue;
-    if (!force && in.acknowledged == now) continue;
+    // Unchanged acknowledgements still go out every kKeepalive: the sender takes a silent link
+    // for a dead one (a half-open or blackholed connection never says it is gone).
+    const bool moved = !(in.acknowledged == now) || in.received_bytes != in.reported_bytes;
+    if (!force && !moved && clock - in.last_sent < kKeepalive) continue;
     in.acknowledged = now;
+    in.last_sent = clock;
+    in.reported_bytes = in.received_bytes;
     wire::PeerMessage message;
     add_vector(now, message.mutable_ship_ack()->mutable_logged());
+    message.mutable_ship_ack()->set_received_bytes(in.received_bytes);
     auto frame = replication::encode_frame(message);
     if (frame.ok()) in.link->send(std::move(frame.value()));
   }
@@ -519,6 +540,22 @@ void ShippingService::schedule_housekeeping() {
 
 void ShippingService::housekeeping() {
   lead(accepts_writes && accepts_writes());
+  const auto now = std::chrono::steady_clock::now();
+  const auto timeout = std::chrono::milliseconds(settings_.shipping_link_timeout_ms);
+  for (auto& peer : peers_) {
+    if (!peer->link || !peer->ready) continue;
+    const bool waiting = outbox_.status(crdt::RegionId{static_cast<std::uint8_t>(peer->region.id)}).in_flight_bytes > 0;
+    if (!waiting) peer->last_progress = now;
+    const char* why = now - peer->last_heard > timeout  ? "nothing from"
+                      : now - peer->last_progress > timeout ? "no acknowledgement of what was sent to"
+                                                            : nullptr;
+    if (why != nullptr) {
+      log_line(LogLevel::kWarning, std::string("Shipping: ") + why + " region " + peer->region.name + " in " +
+                                       std::to_string(settings_.shipping_link_timeout_ms) +
+                                       " ms; closing the link to reconnect");
+      peer->link->close();
+    }
+  }
   send_acks(false);
   pump();
 }
@@ -529,6 +566,7 @@ ShippingReport ShippingService::report() const {
   out.retained_batches = outbox_.retained_batches();
   out.retained_bytes = outbox_.retained_bytes();
   out.waiting_batches = gate_.waiting_count();
+  out.waiting_reason = gate_.first_waiting_reason();
   for (const auto& peer : peers_) {
     PeerRegionReport r = peer->counters;
     const crdt::RegionId id{static_cast<std::uint8_t>(peer->region.id)};

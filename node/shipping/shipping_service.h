@@ -67,6 +67,12 @@ class ShippingService {
     std::shared_ptr<PeerLink> link;
     bool ready = false;    // the receiver answered with its vector: batches may flow
     bool dialing = false;  // a connect is under way
+    std::chrono::steady_clock::time_point last_heard;  // the last message from the receiver
+    // The last time nothing was in flight or an acknowledgement moved: batches in flight with no
+    // progress for shipping-link-timeout mean they are not arriving (a half-open link).
+    std::chrono::steady_clock::time_point last_progress;
+    crdt::StampVector last_acknowledged;
+    std::uint64_t last_received_bytes = 0;  // as the receiver last reported
     std::size_t next_node = 0;
     int failures = 0;
     asio::steady_timer redial;
@@ -77,6 +83,9 @@ class ShippingService {
     std::shared_ptr<PeerLink> link;
     std::uint32_t region_id = 0;  // 0 until its Hello named it
     crdt::StampVector acknowledged;
+    std::chrono::steady_clock::time_point last_sent;  // the last acknowledgement sent
+    std::uint64_t received_bytes = 0;  // ops received on this link (reported in acknowledgements)
+    std::uint64_t reported_bytes = 0;
   };
 
   void accept();

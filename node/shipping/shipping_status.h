@@ -32,6 +32,7 @@ struct ShippingReport {
   std::uint64_t retained_batches = 0;
   std::uint64_t retained_bytes = 0;
   std::uint64_t waiting_batches = 0;  // received early, waiting for what they depend on
+  std::string waiting_reason;         // why the oldest of them waits
   std::vector<PeerRegionReport> peers;
 };
 

@@ -77,6 +77,25 @@ void ShipGate::release_waiting() {
   }
 }
 
+std::string ShipGate::first_waiting_reason() const {
+  if (waiting_.empty()) return {};
+  const ShippedBatch& batch = waiting_.front();
+  const auto origin = std::to_string(batch.origin.value);
+  if (batch.prev.bits() > logged_.at(batch.origin).bits()) {
+    return "origin " + origin + " batch follows stamp " + std::to_string(batch.prev.bits()) + ", logged " +
+           std::to_string(logged_.at(batch.origin).bits());
+  }
+  const auto& context = batch.context.raw();
+  for (std::size_t r = 0; r < context.size(); ++r) {
+    const auto region = crdt::RegionId{static_cast<std::uint8_t>(r)};
+    if (r != batch.origin.value && context[r] > logged_.at(region).bits()) {
+      return "origin " + origin + " batch saw region " + std::to_string(r) + " up to " + std::to_string(context[r]) +
+             ", logged " + std::to_string(logged_.at(region).bits());
+    }
+  }
+  return "origin " + origin + " batch is ready";
+}
+
 std::vector<ShippedBatch> ShipGate::take_ready() {
   std::vector<ShippedBatch> out;
   out.swap(ready_);

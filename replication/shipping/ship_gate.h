@@ -6,6 +6,7 @@
 // Guarantees what the CRDT core assumes (crdt/stamp_vector.h): each origin's ops are logged in
 // that origin's order with no gap, and no batch is logged before everything its context names.
 #include <cstddef>
+#include <string>
 #include <vector>
 
 #include "replication/shipping/shipped_batch.h"
@@ -45,6 +46,8 @@ class ShipGate {
   [[nodiscard]] const crdt::StampVector& logged() const { return logged_; }
   [[nodiscard]] std::size_t waiting_bytes() const { return waiting_bytes_; }
   [[nodiscard]] std::size_t waiting_count() const { return waiting_.size(); }
+  // Why the oldest waiting batch waits, in words (for INFO); empty when none waits.
+  [[nodiscard]] std::string first_waiting_reason() const;
 
  private:
   [[nodiscard]] bool is_duplicate(const ShippedBatch& batch) const;

@@ -33,6 +33,7 @@ void ShipOutbox::connected(crdt::RegionId peer, const crdt::StampVector& peer_ha
   stream.connected = true;
   stream.has = peer_has;
   stream.sent.clear();
+  stream.message_ends.clear();
   stream.in_flight_bytes = 0;
   stream.cursor = base_;  // batches the peer has are skipped as the walk meets them
   drop_unneeded();
@@ -43,6 +44,7 @@ void ShipOutbox::disconnected(crdt::RegionId peer) {
   if (it == streams_.end()) return;
   it->second.connected = false;
   it->second.sent.clear();
+  it->second.message_ends.clear();
   it->second.in_flight_bytes = 0;
 }
 
@@ -55,6 +57,8 @@ void ShipOutbox::forget_acknowledged(crdt::RegionId peer, Stream& stream) {
       ++it;
     }
   }
+  // A message is acknowledged once its last batch is.
+  std::erase_if(stream.message_ends, [&](std::uint64_t end) { return !stream.sent.contains(end); });
 }
 
 void ShipOutbox::acknowledged(crdt::RegionId peer, const crdt::StampVector& peer_has) {
@@ -142,9 +146,11 @@ std::vector<ShippedBatch> ShipOutbox::take_messages(crdt::RegionId peer, std::ui
       stream.cursor = next;
       break;
     }
-    if (stream.in_flight_bytes > 0 && stream.in_flight_bytes + message->ops.size() > limits_.max_in_flight_bytes) {
+    if (stream.in_flight_bytes > 0 && (stream.in_flight_bytes + message->ops.size() > limits_.max_in_flight_bytes ||
+                                       stream.message_ends.size() >= limits_.max_in_flight_messages)) {
       break;  // backpressure: wait for acknowledgements
     }
+    stream.message_ends.push_back(taken.back().first);
     for (const auto& [sequence, bytes] : taken) {
       stream.sent[sequence] = bytes;
       stream.in_flight_bytes += bytes;

@@ -23,7 +23,8 @@ namespace tern::shipping {
 struct ShipLimits {
   std::size_t max_message_bytes = 64 * 1024;    // ops in one message (a partial one waits...)
   std::uint64_t max_delay_ms = 2;               // ...at most this long for more
-  std::size_t max_in_flight_bytes = 4 << 20;    // sent to one peer and not yet acknowledged
+  std::size_t max_in_flight_bytes = 4 << 20;    // sent to one peer and not yet acknowledged...
+  std::size_t max_in_flight_messages = 1024;    // ...in at most this many messages (small ones too)
   std::size_t max_retained_bytes = 256 << 20;   // kept for peers that are behind or away
 };
 
@@ -94,6 +95,8 @@ class ShipOutbox {
     std::uint64_t cursor = 0;  // sequence number of the next entry to consider
     std::map<std::uint64_t, std::size_t> sent;  // unacknowledged: sequence number -> bytes
     std::size_t in_flight_bytes = 0;
+    // Unacknowledged messages: the last sequence number of each (a message ends there).
+    std::vector<std::uint64_t> message_ends;
   };
 
   [[nodiscard]] bool wanted_by(const Stream& stream, crdt::RegionId peer, const Entry& entry) const;

@@ -39,7 +39,7 @@ def free_ports(n):
 class GlobalDatastore:
     """regions: {name: node count}; region ids are 1, 2, ... in that order."""
 
-    def __init__(self, tmp_path, regions, extra=(), metrics=False):
+    def __init__(self, tmp_path, regions, extra=(), metrics=False, proxy=False):
         self.tmp = tmp_path
         self.regions = {}
         names = list(regions)
@@ -53,6 +53,19 @@ class GlobalDatastore:
         self.servers = {}  # (region, node) -> ServerProcess
         # region -> a command prefix for its processes (benchmarks pin them: taskset, nice)
         self.launch_prefix = {}
+        # With proxy=True every link between regions goes through tern-chaos-proxy: one proxy
+        # link per (from region, to node), named "<from>_to_<node>" ("east_to_w1"), so a test
+        # can delay, cut or blackhole any direction between any two regions.
+        self.proxy = None
+        if proxy:
+            from chaos_proxy import ChaosProxy
+            targets = {}
+            for a in self.regions:
+                for b, spec in self.regions.items():
+                    if a != b:
+                        for node, port in spec["nodes"].items():
+                            targets[f"{a}_to_{node}"] = port + SHIPPING_OFFSET
+            self.proxy = ChaosProxy.start(tmp_path, targets)
         # (region, node) -> the port of its Prometheus endpoint, when asked for
         self.metrics_ports = {}
         if metrics:
@@ -63,7 +76,22 @@ class GlobalDatastore:
         return " ".join(f"{n}=127.0.0.1:{p}" for n, p in self.regions[region]["nodes"].items())
 
     def peers_text(self, region):
-        return "; ".join(f"{r}/{spec['id']} {self.nodes_text(r)}" for r, spec in self.regions.items() if r != region)
+        def nodes(r):
+            if self.proxy is None:
+                return self.nodes_text(r)
+            # The proxy's port stands for the node's shipping port (client port + offset).
+            return " ".join(f"{n}=127.0.0.1:{self.proxy.port(f'{region}_to_{n}') - SHIPPING_OFFSET}"
+                            for n in self.regions[r]["nodes"])
+        return "; ".join(f"{r}/{spec['id']} {nodes(r)}" for r, spec in self.regions.items() if r != region)
+
+    def links_between(self, a, b):
+        """The proxy links carrying a's batches to b and b's to a."""
+        return ([f"{a}_to_{n}" for n in self.regions[b]["nodes"]] +
+                [f"{b}_to_{n}" for n in self.regions[a]["nodes"]])
+
+    def chaos(self, command, links, *args):
+        for link in links:
+            self.proxy.control(command, link, *args)
 
     def argv(self, region, node):
         port = self.regions[region]["nodes"][node]
@@ -126,3 +154,5 @@ class GlobalDatastore:
     def stop(self):
         for server in self.servers.values():
             server.stop()
+        if self.proxy is not None:
+            self.proxy.stop()

@@ -412,12 +412,12 @@ TEST_CASE("config knows every name redis-server 7.0.15 lists, with its default")
     ++names;
   }
   CHECK(names == 192);
-  // ...and CONFIG GET * lists those names plus tern's own twenty (region, region-id, node-id,
-  // region-nodes, region-port-offset, region-tls-{ca,cert,key}-file, region-ack,
+  // ...and CONFIG GET * lists those names plus tern's own twenty-one (region, region-id,
+  // node-id, region-nodes, region-port-offset, region-tls-{ca,cert,key}-file, region-ack,
   // region-write-wait, peer-regions, shipping-port-offset, shipping-batch-bytes,
-  // shipping-batch-delay, shipping-compression-level, shipping-in-flight-bytes,
-  // shipping-retention-bytes, metrics-port, metrics-bind, region-tick).
-  CHECK(config.get("*").size() == names + 20);
+  // shipping-batch-delay, shipping-compression-level, shipping-link-timeout,
+  // shipping-in-flight-bytes, shipping-retention-bytes, metrics-port, metrics-bind, region-tick).
+  CHECK(config.get("*").size() == names + 21);
 }
 
 TEST_CASE("directive table rows are consistent") {

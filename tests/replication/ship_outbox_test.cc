@@ -27,7 +27,12 @@ crdt::StampVector vector_of(std::initializer_list<crdt::Stamp> stamps) {
 
 ShipLimits limits(std::size_t message = 1024, std::uint64_t delay = 2, std::size_t in_flight = 1 << 20,
                   std::size_t retained = 1 << 20) {
-  return ShipLimits{message, delay, in_flight, retained};
+  ShipLimits limits;
+  limits.max_message_bytes = message;
+  limits.max_delay_ms = delay;
+  limits.max_in_flight_bytes = in_flight;
+  limits.max_retained_bytes = retained;
+  return limits;
 }
 
 std::vector<std::uint64_t> lasts(const std::vector<ShippedBatch>& batches) {
@@ -107,6 +112,19 @@ TEST_CASE("ship outbox: unacknowledged bytes are bounded and an acknowledgement 
   CHECK(outbox.take_messages(kPeer, 0).empty());
   outbox.acknowledged(kPeer, vector_of({at(kHere, 1)}));
   CHECK(outbox.status(kPeer).in_flight_bytes == 2);
+  CHECK(lasts(outbox.take_messages(kPeer, 0)) == std::vector<std::uint64_t>{3});
+}
+
+TEST_CASE("ship outbox: unacknowledged messages are bounded in number as well as bytes") {
+  ShipLimits bounded = limits(1, 0, 1 << 20);
+  bounded.max_in_flight_messages = 2;
+  ShipOutbox outbox(kHere, bounded, {});
+  outbox.add_peer(kPeer);
+  outbox.connected(kPeer, {});
+  for (std::uint64_t i = 1; i <= 5; ++i) outbox.append(i, kHere, at(kHere, i), {}, "xy", 0);
+  CHECK(lasts(outbox.take_messages(kPeer, 0)) == std::vector<std::uint64_t>{1, 2});
+  CHECK(outbox.take_messages(kPeer, 0).empty());
+  outbox.acknowledged(kPeer, vector_of({at(kHere, 1)}));
   CHECK(lasts(outbox.take_messages(kPeer, 0)) == std::vector<std::uint64_t>{3});
 }
 

@@ -67,7 +67,12 @@ struct Message {
 class Simulation {
  public:
   explicit Simulation(std::uint64_t seed) : random_(seed) {
-    ShipLimits limits{48, 2, 160, 400};  // a few ops per message, small retention
+    ShipLimits limits;  // a few ops per message, few in flight, small retention
+    limits.max_message_bytes = 48;
+    limits.max_delay_ms = 2;
+    limits.max_in_flight_bytes = 160;
+    limits.max_in_flight_messages = 4;
+    limits.max_retained_bytes = 400;
     for (int i = 0; i < kRegions; ++i) regions_.emplace_back(region_id(i), limits);
     for (auto& r : regions_) {
       for (int j = 0; j < kRegions; ++j) {
