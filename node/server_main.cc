@@ -132,6 +132,10 @@ int main(int argc, char** argv) {
     region->on_apply = [&node](std::string_view payload) { node.apply_region_batch(payload); };
     region->on_progress = [&node](std::uint64_t commit, bool leader) { node.on_region_progress(commit, leader); };
     region->on_rebuild = [&node] { node.clear_for_region_rebuild(); };
+    region->on_take_snapshot = [&node, snapshots = std::uint64_t{0}](std::string* error) mutable {
+      return node.take_region_snapshot(++snapshots, error);
+    };
+    region->on_restore = [&node](std::string_view data) { return node.restore_region_snapshot(data); };
     region->on_drained = [&node] { node.check_waiters(); };
     region->on_lost_proposals = [&node](std::uint64_t index) { node.lose_region_proposals(index); };
     node.region_replicas_at = [&region](std::uint64_t index) { return region->replicas_at(index); };

@@ -197,12 +197,26 @@ void replication_section(Node& node, std::string& out) {
     field(out, "tern_region_applied_index", region.applied);
     field(out, "tern_region_last_index", region.last_index);
     field(out, "tern_region_accepts_writes", region.accepts_writes ? 1 : 0);
+    field(out, "tern_region_voter", region.voter ? 1 : 0);
+    field(out, "tern_region_rejoining", region.rejoining ? 1 : 0);
+    field(out, "tern_region_log_bytes", region.snapshot.log_bytes);
+    field(out, "tern_region_snapshot_index", region.snapshot.index);
+    field(out, "tern_region_snapshot_bytes", region.snapshot.bytes);
+    field(out, "tern_region_snapshots_taken", region.snapshot.taken);
+    field(out, "tern_region_snapshot_last_take_ms", region.snapshot.last_take_ms);
+    field(out, "tern_region_snapshots_sent", region.snapshot.sent);
+    field(out, "tern_region_snapshot_chunks_sent", region.snapshot.chunks_sent);
+    field(out, "tern_region_snapshot_data_bytes_sent", region.snapshot.data_bytes_sent);
+    field(out, "tern_region_snapshot_wire_bytes_sent", region.snapshot.wire_bytes_sent);
+    field(out, "tern_region_snapshots_installed", region.snapshot.installed);
+    field(out, "tern_region_snapshots_refused", region.snapshot.refused);
     std::size_t i = 0;
     for (const auto& n : region.nodes) {
       if (n.self) continue;
       field(out, "tern_region_node" + std::to_string(i++),
             "name=" + n.name + ",ip=" + n.host + ",port=" + std::to_string(n.port) +
                 ",link=" + (n.link_up ? "up" : "down") + ",match=" + std::to_string(n.match) +
+                ",voter=" + (n.voter ? "1" : "0") + ",rejoining=" + (n.rejoining ? "1" : "0") +
                 ",lag=" + std::to_string(region.last_index > n.match ? region.last_index - n.match : 0));
     }
     field(out, "master_failover_state", std::string("no-failover"));

@@ -109,6 +109,12 @@ struct Settings {
   enum class RegionAck : std::uint8_t { kQuorum, kLocal };
   RegionAck region_ack = RegionAck::kQuorum;
   std::uint32_t region_tick_ms = 10;  // the election clock's tick (heartbeat 5, timeout 30-60)
+  // Log compaction (node/region/region_snapshot_file.h): a node snapshots its keyspace and drops
+  // its log prefix once the log holds this many applied entries, or this many bytes.
+  std::uint64_t region_snapshot_entries = 100000;
+  std::uint64_t region_snapshot_bytes = std::uint64_t{64} << 20;
+  // Most snapshot bytes in one InstallSnapshot message (one peer frame).
+  std::uint64_t region_snapshot_chunk_bytes = std::uint64_t{1} << 20;
 
   bool operator==(const Settings&) const = default;
 };
