@@ -204,6 +204,7 @@ void replication_section(Node& node, std::string& out) {
     field(out, "tern_region_snapshot_bytes", region.snapshot.bytes);
     field(out, "tern_region_snapshots_taken", region.snapshot.taken);
     field(out, "tern_region_snapshot_last_take_ms", region.snapshot.last_take_ms);
+    field(out, "tern_region_snapshot_last_pause_ms", region.snapshot.last_pause_ms);
     field(out, "tern_region_snapshots_sent", region.snapshot.sent);
     field(out, "tern_region_snapshot_chunks_sent", region.snapshot.chunks_sent);
     field(out, "tern_region_snapshot_data_bytes_sent", region.snapshot.data_bytes_sent);

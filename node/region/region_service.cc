@@ -8,7 +8,10 @@
 #include <fcntl.h>
 #include <limits>
 #include <random>
+#include <csignal>
+#include <iterator>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "node/log.h"
@@ -89,6 +92,7 @@ RegionService::RegionService(asio::io_context& io, const Settings& settings, std
       state_path_(storage_base + ".state"),
       log_path_(storage_base + ".log"),
       snapshot_path_(storage_base + ".snapshot"),
+      snapshot_data_path_(storage_base + ".snapshot.data"),
       rejoin_path_(storage_base + ".rejoining"),
       tick_timer_(io) {}
 
@@ -252,6 +256,10 @@ bool RegionService::load_machine(bool restore, std::string* error) {
 
 void RegionService::stop() {
   stopped_ = true;
+  if (snapshot_child_) {
+    ::kill(snapshot_child_->pid, SIGKILL);
+    finish_snapshot_child(true);
+  }
   tick_timer_.cancel();
   asio::error_code ec;
   if (acceptor_) acceptor_->close(ec);
@@ -526,6 +534,10 @@ bool RegionService::install_snapshot(const election::Snapshot& snapshot) {
 
 void RegionService::maybe_compact() {
   if (!on_take_snapshot || stopped_ || !log_file_) return;
+  if (snapshot_child_) {
+    finish_snapshot_child(false);
+    return;
+  }
   const election::Status status = machine_->status();
   const std::uint64_t applied = status.applied.value;
   const std::uint64_t compacted = machine_->log().snapshot_last().index.value;
@@ -541,6 +553,33 @@ void RegionService::maybe_compact() {
   if (rebuild_pending_ || !pending_payload_.empty()) return;
   if (status.role == election::Role::kLeader && status.last_log.index.value != applied) return;
   const auto started = std::chrono::steady_clock::now();
+  // Serialising a large keyspace takes seconds (about 2 µs a key): a child process does it on
+  // a copy-on-write image of this moment, as Redis's BGSAVE does, while this loop goes on
+  // serving. It writes the bytes to <base>.snapshot.data and exits; finish_snapshot_child
+  // takes them from there. Without fork (it failed) the snapshot is taken inline.
+  const pid_t child = ::fork();
+  if (child == 0) {
+    std::string error;
+    std::optional<std::string> data = on_take_snapshot(&error);
+    if (!data) ::_exit(2);
+    const int fd = ::open(snapshot_data_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) ::_exit(3);
+    std::string_view rest(*data);
+    while (!rest.empty()) {
+      const ssize_t n = ::write(fd, rest.data(), rest.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) ::_exit(3);
+      rest.remove_prefix(static_cast<std::size_t>(n));
+    }
+    ::_exit(::close(fd) == 0 ? 0 : 3);
+  }
+  if (child > 0) {
+    snapshot_child_ = SnapshotChild{child, applied, started,
+                                    std::chrono::steady_clock::now() - started};
+    return;
+  }
+  log_line(LogLevel::kWarning, std::string("Region: can't fork to snapshot (") + std::strerror(errno) +
+                                   "); snapshotting on the event loop");
   std::string error;
   std::optional<std::string> data = on_take_snapshot(&error);
   if (!data) {
@@ -548,26 +587,66 @@ void RegionService::maybe_compact() {
     log_bytes_after_compaction_ = size;  // not again before the log has grown as much
     return;
   }
-  const std::size_t bytes = data->size();
-  auto meta = machine_->compact(election::LogIndex{applied}, std::move(*data));
+  const auto took = std::chrono::steady_clock::now() - started;
+  complete_compaction(applied, std::move(*data), took, took);
+}
+
+void RegionService::finish_snapshot_child(bool wait) {
+  int status = 0;
+  const pid_t done = ::waitpid(snapshot_child_->pid, &status, wait ? 0 : WNOHANG);
+  if (done == 0) return;  // still writing
+  const SnapshotChild child = *snapshot_child_;
+  snapshot_child_.reset();
+  if (done < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    log_line(LogLevel::kWarning, "Region: the snapshot process failed (status " + std::to_string(status) +
+                                     "); the log is compacted next time");
+    ::unlink(snapshot_data_path_.c_str());
+    log_bytes_after_compaction_ = log_file_ ? log_file_->size_bytes() : 0;
+    return;
+  }
+  if (stopped_) return;
+  std::ifstream in(snapshot_data_path_, std::ios::binary);
+  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const bool read = !in.bad();
+  in.close();
+  ::unlink(snapshot_data_path_.c_str());
+  if (!read) {
+    log_line(LogLevel::kWarning, "Region: can't read '" + snapshot_data_path_ + "' back");
+    return;
+  }
+  complete_compaction(child.index, std::move(data), std::chrono::steady_clock::now() - child.started,
+                      child.pause);
+}
+
+void RegionService::complete_compaction(std::uint64_t index, std::string data,
+                                        std::chrono::steady_clock::duration took,
+                                        std::chrono::steady_clock::duration pause) {
+  const auto started = std::chrono::steady_clock::now();
+  const std::size_t bytes = data.size();
+  // Refused when a snapshot from the leader has replaced the log meanwhile: nothing to do.
+  auto meta = machine_->compact(election::LogIndex{index}, std::move(data));
   if (!meta.ok()) return;
   std::string failure = save_region_snapshot(snapshot_path_, machine_->latest_snapshot());
   // Only once the snapshot is durable may the entries it covers leave the log file.
-  if (failure.empty()) failure = log_file_->drop_through(applied);
-  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  if (failure.empty()) failure = log_file_->drop_through(index);
+  pause += std::chrono::steady_clock::now() - started;
+  const auto ms = [](std::chrono::steady_clock::duration d) {
+    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
+  };
   if (!failure.empty()) {
-    log_line(LogLevel::kWarning, "Region: compaction at index " + std::to_string(applied) + ": " + failure);
-    log_bytes_after_compaction_ = size;
+    log_line(LogLevel::kWarning, "Region: compaction at index " + std::to_string(index) + ": " + failure);
+    log_bytes_after_compaction_ = log_file_->size_bytes();
     return;
   }
   ++snapshot_report_.taken;
-  snapshot_report_.index = applied;
+  snapshot_report_.index = index;
   snapshot_report_.bytes = bytes;
-  snapshot_report_.last_take_ms = static_cast<std::uint64_t>(took.count());
+  snapshot_report_.last_take_ms = ms(took);
+  snapshot_report_.last_pause_ms = ms(pause);
   log_bytes_after_compaction_ = log_file_->size_bytes();
-  log_line(LogLevel::kVerbose, "Region: " + self_name_ + " compacted its log at index " + std::to_string(applied) +
-                                   " (snapshot " + std::to_string(bytes) + " bytes, " +
-                                   std::to_string(took.count()) + " ms)");
+  log_line(LogLevel::kVerbose, "Region: " + self_name_ + " compacted its log at index " + std::to_string(index) +
+                                   " (snapshot " + std::to_string(bytes) + " bytes, " + std::to_string(ms(took)) +
+                                   " ms, event loop held " + std::to_string(ms(pause)) + " ms)");
 }
 
 void RegionService::drive_rejoins() {

@@ -25,7 +25,10 @@
 // index. A marker file (<base>.rejoining) keeps that across restarts until it is a voter again.
 // A brand-new region (every node empty) is told apart by the Hellos: when a majority, this node
 // included, says it holds nothing, nothing was ever committed and the nodes vote at once.
+#include <sys/types.h>
+
 #include <asio.hpp>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -109,6 +112,19 @@ class RegionService {
   // Snapshots and compacts when the log has grown past the thresholds and the keyspace is
   // exactly the applied index (on a leader: nothing proposed beyond it).
   void maybe_compact();
+  // A child process serialises the keyspace (fork: a copy-on-write image of the moment it was
+  // due); this takes its bytes once it exited (or waits for it with `wait`) and compacts.
+  struct SnapshotChild {
+    pid_t pid = 0;
+    std::uint64_t index = 0;
+    std::chrono::steady_clock::time_point started;
+    std::chrono::steady_clock::duration pause{};  // the event loop's share (the fork)
+  };
+  std::optional<SnapshotChild> snapshot_child_;
+  void finish_snapshot_child(bool wait);
+  // Hands the snapshot of `index` to the core, writes it durably and drops the log prefix.
+  void complete_compaction(std::uint64_t index, std::string data, std::chrono::steady_clock::duration took,
+                           std::chrono::steady_clock::duration pause);
   // Persists a snapshot the leader sent (Output::snapshot); false when it was refused and the
   // state machine was reloaded from the files instead.
   bool install_snapshot(const election::Snapshot& snapshot);
@@ -135,6 +151,7 @@ class RegionService {
   std::string state_path_;
   std::string log_path_;
   std::string snapshot_path_;
+  std::string snapshot_data_path_;  // a snapshot child's output
   std::string rejoin_path_;
   std::uint64_t rejoin_id_ = 0;  // nonzero while the marker file names a rejoin in progress
   // Rejoining: peers whose Hello said they hold nothing, and whether one said it holds a log.

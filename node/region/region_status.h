@@ -23,7 +23,8 @@ struct RegionSnapshotReport {
   std::uint64_t index = 0;          // last included index of the latest snapshot (0: none)
   std::uint64_t bytes = 0;          // its size
   std::uint64_t taken = 0;          // snapshots this node took of its own keyspace
-  std::uint64_t last_take_ms = 0;   // how long the last one blocked the event loop
+  std::uint64_t last_take_ms = 0;   // how long the last one took, start to durable
+  std::uint64_t last_pause_ms = 0;  // how much of it held the event loop (fork, write, cut)
   std::uint64_t sent = 0;           // snapshots sent to followers (counted at offset 0)
   std::uint64_t chunks_sent = 0;
   std::uint64_t data_bytes_sent = 0;  // snapshot bytes in those chunks
