@@ -10,6 +10,7 @@
 #include <random>
 #include <csignal>
 #include <iterator>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -559,6 +560,14 @@ void RegionService::maybe_compact() {
   // takes them from there. Without fork (it failed) the snapshot is taken inline.
   const pid_t child = ::fork();
   if (child == 0) {
+    // The child holds copies of every socket: close them (a listening socket kept open by a
+    // child outliving a killed server would stop the restarted one from binding its port), and
+    // die with the parent.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() == 1) ::_exit(4);
+    if (::close_range(3, ~0U, 0) != 0) {
+      for (int fd = 3, last = static_cast<int>(::sysconf(_SC_OPEN_MAX)); fd < last && fd < 65536; ++fd) ::close(fd);
+    }
     std::string error;
     std::optional<std::string> data = on_take_snapshot(&error);
     if (!data) ::_exit(2);

@@ -16,7 +16,8 @@
 // restarted node restores the snapshot (on_restore) and applies only the entries after it. A
 // follower too far behind receives the snapshot from the leader in chunks (the core cuts them,
 // region-snapshot-chunk-bytes each; every frame is lz4-compressed when that helps), restores
-// it and replaces its log. The snapshot is taken on the event loop: the pause is measured in
+// it and replaces its log. A forked child serialises the keyspace (a copy-on-write image), so
+// the loop is held only for the fork and the final write and cut; figures in
 // replication/SNAPSHOT.md.
 //
 // Rejoining: a node that starts without any region file is rejoining (ElectionConfig::rejoining,

@@ -231,10 +231,17 @@ class SimulatedRegion {
     // Its disk is lost too, unless another node is still rejoining from a lost disk, or some
     // node sees fewer than three voters: then the others would be no majority without it, and
     // the region would rightly stay unavailable (a rejoining node votes for no one).
+    // Nor while the nodes disagree on the membership (a change is in flight): a node that does
+    // not know a demotion committed still counts the demoted node, whose log may be the only
+    // up-to-date one and which, a learner in its own view, never campaigns.
     bool tolerable = true;
+    std::optional<Membership> seen;
     for (const auto& [other, sim] : nodes_) {
       if (sim.wipe_on_restart || sim.rejoin_marker != 0) tolerable = false;
-      if (sim.up && sim.machine && sim.machine->membership().voters.size() < 3) tolerable = false;
+      if (!sim.up || !sim.machine) continue;
+      if (sim.machine->membership().voters.size() < 3) tolerable = false;
+      if (seen && *seen != sim.machine->membership()) tolerable = false;
+      seen = sim.machine->membership();
     }
     if (tolerable && random_.chance(0.25)) node.wipe_on_restart = true;
     ++stats_.crashes;
@@ -526,7 +533,9 @@ class SimulatedRegion {
       Result<EntryId> change = Refusal::kUnknownNode;
       if (!membership.learners.empty() && random_.chance(0.5)) {
         change = machine.promote_learner(random_.pick(membership.learners));
-      } else if (membership.voters.size() > 3) {
+      } else if (membership.voters.size() > 3 && !anyone_rejoining()) {
+        // (Not while a node rejoins from a lost disk: with one copy fewer, shrinking the voters
+        // can leave the only up-to-date log on a learner, which never campaigns.)
         change = machine.demote_voter(random_.pick(membership.voters));
       }
       if (change.ok()) {
@@ -565,6 +574,13 @@ class SimulatedRegion {
         return;
       }
     }
+  }
+
+  bool anyone_rejoining() const {
+    for (const auto& [id, node] : nodes_) {
+      if (node.wipe_on_restart || node.rejoin_marker != 0) return true;
+    }
+    return false;
   }
 
   // Check-quorum: a leader cut off from everyone stops leading within the bound.
