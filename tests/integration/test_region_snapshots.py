@@ -8,6 +8,7 @@ with an empty data directory, receive the leader's snapshot in chunks and end up
 same data: every key of every type, with its expiry time, read on each node and compared."""
 import pathlib
 import signal
+import subprocess
 import socket
 import threading
 import time
@@ -282,3 +283,25 @@ def test_the_leader_keeps_serving_writes_while_a_snapshot_is_being_sent(region):
     assert during, "no write was acknowledged while the snapshot was being sent"
     assert slowest < 5.0
     wait_until(lambda: same_data_everywhere(region, region.names), CATCH_UP_DEADLINE_S, "all nodes equal")
+
+
+def test_a_damaged_snapshot_file_stops_startup_with_a_message_naming_it(region):
+    leader = start_and_elect(region)
+    follower = next(n for n in region.names if n != leader)
+    with region.servers[leader].client() as client:
+        rounds = iter(range(10000))
+
+        def compacted_everywhere():
+            write_mixed(client, f"w{next(rounds)}", 60)
+            return all(info(region, n)["tern_region_snapshot_index"] > 0 for n in region.names)
+
+        wait_until(compacted_everywhere, CATCH_UP_DEADLINE_S, "every node compacting")
+    region.servers.pop(follower).stop()
+    snapshot = pathlib.Path(region.tmp) / follower / f"tern-region-{follower}.snapshot"
+    damaged = bytearray(snapshot.read_bytes())
+    damaged[len(damaged) // 2] ^= 0x01
+    snapshot.write_bytes(bytes(damaged))
+    result = subprocess.run(region.argv(follower), capture_output=True, text=True, timeout=30,
+                            cwd=pathlib.Path(region.tmp) / follower)
+    assert result.returncode != 0
+    assert f"tern-region-{follower}.snapshot' is damaged; refusing to start" in result.stdout + result.stderr
