@@ -297,7 +297,8 @@ WireResult<election::MessageBody> decode_body(const wire::RaftMessage& in, const
       return election::MessageBody{
           election::Heartbeat{election::LogIndex{in.heartbeat().commit()}}};
     case wire::RaftMessage::kHeartbeatResponse:
-      return election::MessageBody{election::HeartbeatResponse{in.heartbeat_response().rejoin_id()}};
+      return election::MessageBody{
+          election::HeartbeatResponse{in.heartbeat_response().rejoin_id()}};
     case wire::RaftMessage::kInstallSnapshot:
       return decode_install_snapshot(in.install_snapshot(), check);
     case wire::RaftMessage::kTimeoutNow:

@@ -24,8 +24,8 @@ struct KeyspaceSnapshotOrigin {
 };
 
 // The whole keyspace, or why it cannot be written (a key too large for any chunk).
-std::variant<std::string, std::string> encode_keyspace_snapshot(const crdt::Keyspace& keyspace,
-                                                                const KeyspaceSnapshotOrigin& origin);
+std::variant<std::string, std::string> encode_keyspace_snapshot(
+    const crdt::Keyspace& keyspace, const KeyspaceSnapshotOrigin& origin);
 
 // The keyspace the bytes describe, or why they were refused. `hash_seed` keys its tables.
 std::variant<crdt::Keyspace, std::string> decode_keyspace_snapshot(std::string_view bytes,

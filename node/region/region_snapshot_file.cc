@@ -6,7 +6,6 @@
 
 #include <cerrno>
 #include <cstring>
-
 #include <string_view>
 #include <vector>
 
@@ -102,9 +101,11 @@ std::string save_region_snapshot(const std::string& path, const election::Snapsh
     ::unlink(temporary.c_str());
     return "can't write '" + temporary + "': " + write_error;
   }
-  if (::rename(temporary.c_str(), path.c_str()) != 0) return "can't replace '" + path + "': " + errno_text();
+  if (::rename(temporary.c_str(), path.c_str()) != 0)
+    return "can't replace '" + path + "': " + errno_text();
   const std::size_t slash = path.rfind('/');
-  const std::string directory = slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
+  const std::string directory =
+      slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
   const int dir = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir >= 0) {
     ::fsync(dir);
@@ -113,7 +114,8 @@ std::string save_region_snapshot(const std::string& path, const election::Snapsh
   return {};
 }
 
-std::variant<std::optional<election::Snapshot>, std::string> load_region_snapshot(const std::string& path) {
+std::variant<std::optional<election::Snapshot>, std::string> load_region_snapshot(
+    const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT) return std::optional<election::Snapshot>{};
@@ -131,15 +133,19 @@ std::variant<std::optional<election::Snapshot>, std::string> load_region_snapsho
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       ::close(fd);
-      return "can't read the region snapshot '" + path + "': " + (n == 0 ? std::string("short read") : errno_text());
+      return "can't read the region snapshot '" + path +
+             "': " + (n == 0 ? std::string("short read") : errno_text());
     }
     got += static_cast<std::size_t>(n);
   }
   ::close(fd);
-  const std::string damaged = "the region snapshot '" + path +
-                              "' is damaged; refusing to start (move it and the region log away to rejoin from "
-                              "the leader)";
-  if (bytes.size() < kMagic.size() + 8 || std::string_view(bytes).substr(0, kMagic.size()) != kMagic) return damaged;
+  const std::string damaged =
+      "the region snapshot '" + path +
+      "' is damaged; refusing to start (move it and the region log away to rejoin from "
+      "the leader)";
+  if (bytes.size() < kMagic.size() + 8 ||
+      std::string_view(bytes).substr(0, kMagic.size()) != kMagic)
+    return damaged;
   const std::string_view body = std::string_view(bytes).substr(0, bytes.size() - 8);
   Cursor trailer(std::string_view(bytes).substr(bytes.size() - 8));
   std::uint64_t stored = 0;
@@ -149,7 +155,8 @@ std::variant<std::optional<election::Snapshot>, std::string> load_region_snapsho
   std::uint64_t term = 0;
   std::uint64_t index = 0;
   std::uint64_t length = 0;
-  if (!cursor.take(8, &term) || !cursor.take(8, &index) || !cursor.take_members(&snapshot.meta.membership.voters) ||
+  if (!cursor.take(8, &term) || !cursor.take(8, &index) ||
+      !cursor.take_members(&snapshot.meta.membership.voters) ||
       !cursor.take_members(&snapshot.meta.membership.learners) || !cursor.take(8, &length) ||
       length != cursor.rest().size()) {
     return damaged;

@@ -24,6 +24,7 @@ namespace tern::node {
 std::string save_region_snapshot(const std::string& path, const election::Snapshot& snapshot);
 
 // nullopt when the file does not exist (no snapshot taken yet); the error names the file.
-std::variant<std::optional<election::Snapshot>, std::string> load_region_snapshot(const std::string& path);
+std::variant<std::optional<election::Snapshot>, std::string> load_region_snapshot(
+    const std::string& path);
 
 }  // namespace tern::node

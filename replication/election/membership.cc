@@ -20,7 +20,8 @@ constexpr std::size_t kRejoinMembershipChangeSize = 17;
 }  // namespace
 
 std::string encode_membership_change(const MembershipChange& change) {
-  std::string out(change.rejoin_id != 0 ? kRejoinMembershipChangeSize : kMembershipChangeSize, '\0');
+  std::string out(change.rejoin_id != 0 ? kRejoinMembershipChangeSize : kMembershipChangeSize,
+                  '\0');
   for (std::size_t byte = 0; byte < 8; ++byte) {
     out[byte] = static_cast<char>((change.node.value >> (8 * byte)) & 0xffU);
   }

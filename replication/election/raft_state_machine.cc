@@ -114,11 +114,9 @@ Status RaftStateMachine::status() const {
   if (const auto* leader = std::get_if<Leader>(&role_)) {
     status.transfer_target = leader->transfer_target;
     for (const auto& [node, progress] : leader->progress) {
-      status.followers.push_back(FollowerProgress{node, membership_.is_voter(node), progress.match,
-                                                  progress.next, progress.state,
-                                                  progress.recently_active,
-                                                  rejoin_unsettled(progress.rejoin_id),
-                                                  progress.rejoin_id});
+      status.followers.push_back(FollowerProgress{
+          node, membership_.is_voter(node), progress.match, progress.next, progress.state,
+          progress.recently_active, rejoin_unsettled(progress.rejoin_id), progress.rejoin_id});
     }
   }
   return status;
@@ -377,8 +375,7 @@ void RaftStateMachine::handle_vote_request(const Message& message, const VoteReq
   // A rejoining node lost its disk: its log may lack entries it helped commit and it may have
   // voted in this term already, so its vote could elect a leader missing committed entries or
   // a second leader of a term. It refuses every (pre-)vote until it is a voter again.
-  const bool grant =
-      !rejoining() && can_vote && log_.candidate_is_up_to_date(request.last_log);
+  const bool grant = !rejoining() && can_vote && log_.candidate_is_up_to_date(request.last_log);
   if (!grant) {
     send(message.from, term_, VoteResponse{request.pre_vote, false});
     return;
@@ -695,7 +692,8 @@ bool RaftStateMachine::maybe_commit(Leader& leader) {
     for (const auto& [node, progress] : leader.progress) {
       // A voter that lost its disk may have forgotten a newer term it promised; until it is a
       // voter again its copy counts for nothing (README.md, "Rejoining after a lost disk").
-      if (membership_.is_voter(node)) matches.push_back(rejoin_unsettled(progress.rejoin_id) ? LogIndex{} : progress.match);
+      if (membership_.is_voter(node))
+        matches.push_back(rejoin_unsettled(progress.rejoin_id) ? LogIndex{} : progress.match);
     }
     const std::size_t quorum = membership_.quorum();
     if (matches.size() < quorum) return advanced;

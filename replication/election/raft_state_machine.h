@@ -122,7 +122,7 @@ struct FollowerProgress {
   LogIndex next;
   ReplicationState state = ReplicationState::kProbe;
   bool recently_active = false;
-  bool rejoining = false;      // its last answer named a rejoin id not yet settled by a promotion
+  bool rejoining = false;       // its last answer named a rejoin id not yet settled by a promotion
   std::uint64_t rejoin_id = 0;  // that id
 };
 
@@ -209,9 +209,9 @@ class RaftStateMachine {
   struct SnapshotAssembly {
     Term term;
     SnapshotMeta meta;
-    std::string data;                             // the contiguous prefix received
-    std::map<std::uint64_t, std::string> early;   // chunks past it, by offset
-    std::optional<std::uint64_t> total;           // known once the `done` chunk arrived
+    std::string data;                            // the contiguous prefix received
+    std::map<std::uint64_t, std::string> early;  // chunks past it, by offset
+    std::optional<std::uint64_t> total;          // known once the `done` chunk arrived
   };
   // Bounds on what a (buggy or hostile) leader can make a follower hold while assembling.
   static constexpr std::uint64_t kMaxSnapshotBytes = std::uint64_t{1} << 40;

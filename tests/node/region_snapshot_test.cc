@@ -23,7 +23,8 @@ namespace tern::node {
 namespace {
 
 std::string temp_path(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / ("tern-region-snapshot-" + std::to_string(::getpid()));
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("tern-region-snapshot-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const auto path = dir / name;
   std::filesystem::remove(path);
@@ -68,7 +69,8 @@ crdt::Replica sample_replica(std::size_t keys) {
       REQUIRE(replica.hset(0, "h:" + n, "field", n, now + i).ok());
       REQUIRE(replica.sadd(2, "set:" + n, "member" + n, now + i).ok());
       REQUIRE(replica.zadd(0, "z:" + n, "m", static_cast<double>(i) / 3, now + i).ok());
-      replica.set(0, "ttl:" + n, "x", crdt::SetTtl{crdt::SetTtl::Mode::kDeadline, now + 3'600'000}, now + i);
+      replica.set(0, "ttl:" + n, "x", crdt::SetTtl{crdt::SetTtl::Mode::kDeadline, now + 3'600'000},
+                  now + i);
     }
   }
   return replica;
@@ -105,13 +107,15 @@ TEST_CASE("a damaged region snapshot file is refused at every cut and every flip
   }
 }
 
-TEST_CASE("dropping the log prefix a snapshot covers keeps the later entries, also across a restart") {
+TEST_CASE(
+    "dropping the log prefix a snapshot covers keeps the later entries, also across a restart") {
   const std::string path = temp_path("n1.log");
   {
     EntryLogFile::Loaded loaded;
     auto opened = EntryLogFile::open(path, &loaded);
     auto& file = std::get<EntryLogFile>(opened);
-    REQUIRE(file.write({entry(1, 1, "a"), entry(1, 2, "b"), entry(1, 3, "c"), entry(2, 4, "d")}).empty());
+    REQUIRE(file.write({entry(1, 1, "a"), entry(1, 2, "b"), entry(1, 3, "c"), entry(2, 4, "d")})
+                .empty());
     const auto before = file.size_bytes();
     REQUIRE(file.drop_through(2).empty());
     CHECK(file.size_bytes() < before);
@@ -149,9 +153,11 @@ TEST_CASE("keyspace snapshot bytes restore the same keyspace: digest, keys and a
 
 TEST_CASE("keyspace snapshot bytes that are cut short or damaged are refused with a reason") {
   const crdt::Replica replica = sample_replica(300);
-  const std::string good = std::get<0>(encode_keyspace_snapshot(replica.keyspace(), KeyspaceSnapshotOrigin{1, 2, 7}));
+  const std::string good =
+      std::get<0>(encode_keyspace_snapshot(replica.keyspace(), KeyspaceSnapshotOrigin{1, 2, 7}));
   for (std::size_t cut = 0; cut < good.size(); cut += 61) {
-    auto decoded = decode_keyspace_snapshot(std::string_view(good).substr(0, cut), crdt::kDefaultKeyHashSeed);
+    auto decoded =
+        decode_keyspace_snapshot(std::string_view(good).substr(0, cut), crdt::kDefaultKeyHashSeed);
     REQUIRE(std::holds_alternative<std::string>(decoded));
     CHECK_FALSE(std::get<std::string>(decoded).empty());
   }
@@ -165,7 +171,8 @@ TEST_CASE("keyspace snapshot bytes that are cut short or damaged are refused wit
       CHECK(restored->digest() == replica.keyspace().digest());
     }
   }
-  CHECK(std::holds_alternative<std::string>(decode_keyspace_snapshot(good + "x", crdt::kDefaultKeyHashSeed)));
+  CHECK(std::holds_alternative<std::string>(
+      decode_keyspace_snapshot(good + "x", crdt::kDefaultKeyHashSeed)));
 }
 
 TEST_CASE("measure: snapshotting a keyspace of many keys (TERN_SNAPSHOT_KEYS, default 20000)") {
@@ -193,9 +200,8 @@ TEST_CASE("measure: snapshotting a keyspace of many keys (TERN_SNAPSHOT_KEYS, de
     total_keys += replica.keyspace().database(db).size();
   }
   MESSAGE(total_keys << " keys: snapshot " << snapshot.data.size() << " bytes; encode "
-                                         << ms(started, encoded_at) << " ms, write + fsync "
-                                         << ms(encoded_at, saved_at) << " ms, decode + verify "
-                                         << ms(saved_at, decoded_at) << " ms");
+                     << ms(started, encoded_at) << " ms, write + fsync " << ms(encoded_at, saved_at)
+                     << " ms, decode + verify " << ms(saved_at, decoded_at) << " ms");
   std::filesystem::remove(path);
 }
 

@@ -44,8 +44,9 @@ inline std::vector<election::Message> sample_election_messages() {
                       Entry{Term{7}, LogIndex{42}, EntryKind::kMembershipChange,
                             encode_membership_change({NodeId{3}, true})}},
                      LogIndex{41}}});
-  out.push_back({b, a, term,
-                 AppendResponse{false, LogIndex{39}, LogIndex{30}, Term{4}, 0x9e3779b97f4a7c15ULL}});
+  out.push_back(
+      {b, a, term,
+       AppendResponse{false, LogIndex{39}, LogIndex{30}, Term{4}, 0x9e3779b97f4a7c15ULL}});
   out.push_back({a, b, term, Heartbeat{LogIndex{41}}});
   out.push_back({b, a, term, HeartbeatResponse{42}});
   out.push_back({a, b, term,
@@ -140,8 +141,8 @@ class RandomElectionMessages {
         break;
       }
       case 3: {
-        AppendResponse response{coin(), LogIndex{number(kMax)}, {}, Term{number(kMax)},
-                                coin() ? number(kMax) : 0};
+        AppendResponse response{
+            coin(), LogIndex{number(kMax)}, {}, Term{number(kMax)}, coin() ? number(kMax) : 0};
         response.hint_index =
             LogIndex{response.accepted ? number(kMax) : number(response.index.value)};
         m.body = response;

@@ -398,7 +398,8 @@ TEST_CASE("a snapshot sent in chunks is assembled before it is installed") {
 struct ChunkedSnapshotRegion {
   TestRegion region;
   std::string data = "0123456789";
-  explicit ChunkedSnapshotRegion(ElectionConfig config = chunked(4)) : region(voters({1, 2, 3}), config) {
+  explicit ChunkedSnapshotRegion(ElectionConfig config = chunked(4))
+      : region(voters({1, 2, 3}), config) {
     region.elect(kA);
     region.isolate(kC);
     for (int i = 0; i < 5; ++i) REQUIRE(region[kA].propose("x").ok());
@@ -434,7 +435,9 @@ TEST_CASE("a snapshot is sent in chunks of snapshot_chunk_bytes with consecutive
   CHECK(region[kC].commit_index() == region[kA].commit_index());
 }
 
-TEST_CASE("a lost snapshot chunk leaves a gap, then the leader sends the snapshot again and it installs") {
+TEST_CASE(
+    "a lost snapshot chunk leaves a gap, then the leader sends the snapshot again and it "
+    "installs") {
   ChunkedSnapshotRegion setup;
   TestRegion& region = setup.region;
   int dropped = 0;
@@ -531,14 +534,18 @@ struct WipedVoterRegion {
   }
 };
 
-TEST_CASE("without the rejoin rule a voter that lost its disk elects a leader missing committed entries") {
+TEST_CASE(
+    "without the rejoin rule a voter that lost its disk elects a leader missing committed "
+    "entries") {
   // Why the rule exists: B's empty log makes any candidate look up to date to it.
   WipedVoterRegion setup(false);
   CHECK(setup.region[kC].role() == Role::kLeader);
   CHECK_FALSE(setup.region[kC].log().holds(setup.region[kA].last_committed()));
 }
 
-TEST_CASE("a voter that lost its disk and rejoins does not help elect a leader missing committed entries") {
+TEST_CASE(
+    "a voter that lost its disk and rejoins does not help elect a leader missing committed "
+    "entries") {
   WipedVoterRegion setup(true);
   CHECK(setup.region[kC].role() != Role::kLeader);
   CHECK(setup.region[kB].role() == Role::kFollower);  // and it never campaigns itself
@@ -563,7 +570,7 @@ TEST_CASE("a rejoining node's acknowledgements do not count toward commit") {
   region.collect(kA);
   region.tick_all(20);
   CHECK(region[kB].log().last_index() >= proposed.value().index);  // B stores it...
-  CHECK(region[kA].commit_index() < proposed.value().index);         // ...but A + B is no quorum
+  CHECK(region[kA].commit_index() < proposed.value().index);       // ...but A + B is no quorum
   region.heal();
   region.tick_all(20);
   CHECK(region[kA].commit_index() >= proposed.value().index);

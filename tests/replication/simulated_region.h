@@ -563,9 +563,8 @@ class SimulatedRegion {
     for (const FollowerProgress& follower : machine.status().followers) {
       const bool voter = machine.membership().is_voter(follower.node);
       if (!follower.rejoining) continue;
-      Result<EntryId> change = voter
-                                   ? machine.demote_voter(follower.node, follower.rejoin_id)
-                                   : machine.promote_learner(follower.node, follower.rejoin_id);
+      Result<EntryId> change = voter ? machine.demote_voter(follower.node, follower.rejoin_id)
+                                     : machine.promote_learner(follower.node, follower.rejoin_id);
       if (change.ok()) {
         note(std::string(voter ? "demote" : "promote") + " rejoining n" +
              std::to_string(follower.node.value));
