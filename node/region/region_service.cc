@@ -93,7 +93,7 @@ RegionService::RegionService(asio::io_context& io, const Settings& settings, std
       state_path_(storage_base + ".state"),
       log_path_(storage_base + ".log"),
       snapshot_path_(storage_base + ".snapshot"),
-      snapshot_data_path_(storage_base + ".snapshot.data"),
+      snapshot_next_path_(storage_base + ".snapshot.next"),
       rejoin_path_(storage_base + ".rejoining"),
       tick_timer_(io) {}
 
@@ -553,11 +553,17 @@ void RegionService::maybe_compact() {
   // everything it appended has committed and nothing is proposed for this turn.
   if (rebuild_pending_ || !pending_payload_.empty()) return;
   if (status.role == election::Role::kLeader && status.last_log.index.value != applied) return;
+  const std::optional<election::Term> term = machine_->log().term_at(election::LogIndex{applied});
+  if (!term) return;
+  // What compact() will record: the applied entry and the membership, which the core updates as
+  // entries commit, and every committed entry is applied by now.
+  const election::SnapshotMeta meta{election::EntryId{*term, election::LogIndex{applied}}, machine_->membership()};
   const auto started = std::chrono::steady_clock::now();
   // Serialising a large keyspace takes seconds (about 2 µs a key): a child process does it on
   // a copy-on-write image of this moment, as Redis's BGSAVE does, while this loop goes on
-  // serving. It writes the bytes to <base>.snapshot.data and exits; finish_snapshot_child
-  // takes them from there. Without fork (it failed) the snapshot is taken inline.
+  // serving. It writes the whole snapshot file, fsync'd, as <base>.snapshot.next and exits;
+  // finish_snapshot_child reads it back and renames it over <base>.snapshot. Without fork (it
+  // failed) the snapshot is taken inline.
   const pid_t child = ::fork();
   if (child == 0) {
     // The child holds copies of every socket: close them (a listening socket kept open by a
@@ -571,16 +577,7 @@ void RegionService::maybe_compact() {
     std::string error;
     std::optional<std::string> data = on_take_snapshot(&error);
     if (!data) ::_exit(2);
-    const int fd = ::open(snapshot_data_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) ::_exit(3);
-    std::string_view rest(*data);
-    while (!rest.empty()) {
-      const ssize_t n = ::write(fd, rest.data(), rest.size());
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) ::_exit(3);
-      rest.remove_prefix(static_cast<std::size_t>(n));
-    }
-    ::_exit(::close(fd) == 0 ? 0 : 3);
+    ::_exit(save_region_snapshot(snapshot_next_path_, election::Snapshot{meta, std::move(*data)}).empty() ? 0 : 3);
   }
   if (child > 0) {
     snapshot_child_ = SnapshotChild{child, applied, started,
@@ -609,33 +606,53 @@ void RegionService::finish_snapshot_child(bool wait) {
   if (done < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     log_line(LogLevel::kWarning, "Region: the snapshot process failed (status " + std::to_string(status) +
                                      "); the log is compacted next time");
-    ::unlink(snapshot_data_path_.c_str());
+    ::unlink(snapshot_next_path_.c_str());
     log_bytes_after_compaction_ = log_file_ ? log_file_->size_bytes() : 0;
     return;
   }
   if (stopped_) return;
-  std::ifstream in(snapshot_data_path_, std::ios::binary);
-  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const bool read = !in.bad();
-  in.close();
-  ::unlink(snapshot_data_path_.c_str());
-  if (!read) {
-    log_line(LogLevel::kWarning, "Region: can't read '" + snapshot_data_path_ + "' back");
+  const auto started = std::chrono::steady_clock::now();
+  auto loaded = load_region_snapshot(snapshot_next_path_);
+  if (loaded.index() != 0 || !std::get<0>(loaded)) {
+    log_line(LogLevel::kWarning, "Region: can't read the snapshot process's '" + snapshot_next_path_ +
+                                     "' back: " + (loaded.index() == 1 ? std::get<1>(loaded) : std::string("missing")));
+    ::unlink(snapshot_next_path_.c_str());
     return;
   }
-  complete_compaction(child.index, std::move(data), std::chrono::steady_clock::now() - child.started,
-                      child.pause);
+  election::Snapshot snapshot = std::move(*std::get<0>(loaded));
+  complete_compaction(child.index, std::move(snapshot.data), std::chrono::steady_clock::now() - child.started,
+                      child.pause + (std::chrono::steady_clock::now() - started), &snapshot.meta);
 }
 
 void RegionService::complete_compaction(std::uint64_t index, std::string data,
                                         std::chrono::steady_clock::duration took,
-                                        std::chrono::steady_clock::duration pause) {
+                                        std::chrono::steady_clock::duration pause,
+                                        const election::SnapshotMeta* written) {
   const auto started = std::chrono::steady_clock::now();
   const std::size_t bytes = data.size();
   // Refused when a snapshot from the leader has replaced the log meanwhile: nothing to do.
   auto meta = machine_->compact(election::LogIndex{index}, std::move(data));
-  if (!meta.ok()) return;
-  std::string failure = save_region_snapshot(snapshot_path_, machine_->latest_snapshot());
+  if (!meta.ok()) {
+    ::unlink(snapshot_next_path_.c_str());
+    return;
+  }
+  // The child's file is durable already: when it says what the core recorded, renaming it
+  // over the snapshot (and syncing the directory) is the whole write.
+  std::string failure;
+  if (written != nullptr && *written == meta.value() &&
+      ::rename(snapshot_next_path_.c_str(), snapshot_path_.c_str()) == 0) {
+    const std::size_t slash = snapshot_path_.rfind('/');
+    const std::string directory =
+        slash == std::string::npos ? "." : snapshot_path_.substr(0, slash == 0 ? 1 : slash);
+    const int dir = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir >= 0) {
+      ::fsync(dir);
+      ::close(dir);
+    }
+  } else {
+    ::unlink(snapshot_next_path_.c_str());
+    failure = save_region_snapshot(snapshot_path_, machine_->latest_snapshot());
+  }
   // Only once the snapshot is durable may the entries it covers leave the log file.
   if (failure.empty()) failure = log_file_->drop_through(index);
   pause += std::chrono::steady_clock::now() - started;

@@ -124,8 +124,11 @@ class RegionService {
   std::optional<SnapshotChild> snapshot_child_;
   void finish_snapshot_child(bool wait);
   // Hands the snapshot of `index` to the core, writes it durably and drops the log prefix.
+  // `written`: the metadata of the file a child wrote to snapshot_next_path_ (renamed into place
+  // when it matches what the core recorded), or nullptr to write the file here.
   void complete_compaction(std::uint64_t index, std::string data, std::chrono::steady_clock::duration took,
-                           std::chrono::steady_clock::duration pause);
+                           std::chrono::steady_clock::duration pause,
+                           const election::SnapshotMeta* written = nullptr);
   // Persists a snapshot the leader sent (Output::snapshot); false when it was refused and the
   // state machine was reloaded from the files instead.
   bool install_snapshot(const election::Snapshot& snapshot);
@@ -152,7 +155,7 @@ class RegionService {
   std::string state_path_;
   std::string log_path_;
   std::string snapshot_path_;
-  std::string snapshot_data_path_;  // a snapshot child's output
+  std::string snapshot_next_path_;  // a snapshot child's output
   std::string rejoin_path_;
   std::uint64_t rejoin_id_ = 0;  // nonzero while the marker file names a rejoin in progress
   // Rejoining: peers whose Hello said they hold nothing, and whether one said it holds a log.
