@@ -620,6 +620,14 @@ void RegionService::finish_snapshot_child(bool wait) {
     return;
   }
   election::Snapshot snapshot = std::move(*std::get<0>(loaded));
+  log_line(LogLevel::kVerbose,
+           "Region: snapshot process done; the fork held the event loop " +
+               std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(child.pause).count()) +
+               " ms, reading its file back " +
+               std::to_string(
+                   std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
+                       .count()) +
+               " ms");
   complete_compaction(child.index, std::move(snapshot.data), std::chrono::steady_clock::now() - child.started,
                       child.pause + (std::chrono::steady_clock::now() - started), &snapshot.meta);
 }
