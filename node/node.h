@@ -167,6 +167,10 @@ class Node {
   void on_region_progress(std::uint64_t commit, bool leader);
   // Empties the keyspace before the region log is applied again (see RegionService::rebuild).
   void clear_for_region_rebuild();
+  // The keyspace as region snapshot bytes (node/region/keyspace_snapshot.h), or nullopt with
+  // the reason; and the keyspace replaced by such bytes (empty on success, else why refused).
+  std::optional<std::string> take_region_snapshot(std::uint64_t snapshot_id, std::string* error) const;
+  std::string restore_region_snapshot(std::string_view data);
 
  private:
   void after_write(ClientState& client);

@@ -147,6 +147,15 @@ int main(int argc, char** argv) {
       node.clear_for_region_rebuild();
       if (shipping) shipping->restart({});  // the log is applied again from its first entry
     };
+    region->on_take_snapshot = [&node, snapshots = std::uint64_t{0}](std::string* error) mutable {
+      return node.take_region_snapshot(++snapshots, error);
+    };
+    region->on_restore = [&node, &shipping](std::string_view data) {
+      std::string refused = node.restore_region_snapshot(data);
+      // The log continues from the snapshot's state: so does the outbox to other regions.
+      if (refused.empty() && shipping) shipping->restart(node.store().replica().keyspace().applied());
+      return refused;
+    };
     region->on_drained = [&node] { node.check_waiters(); };
     region->on_lost_proposals = [&node](std::uint64_t index) { node.lose_region_proposals(index); };
     node.region_replicas_at = [&region](std::uint64_t index) { return region->replicas_at(index); };

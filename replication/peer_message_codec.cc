@@ -81,12 +81,13 @@ struct BodyEncoder {
     m->set_index(body.index.value);
     m->set_hint_index(body.hint_index.value);
     m->set_hint_term(body.hint_term.value);
+    m->set_rejoin_id(body.rejoin_id);
   }
   void operator()(const election::Heartbeat& body) const {
     out->mutable_heartbeat()->set_commit(body.commit.value);
   }
-  void operator()(const election::HeartbeatResponse& /*body*/) const {
-    out->mutable_heartbeat_response();
+  void operator()(const election::HeartbeatResponse& body) const {
+    out->mutable_heartbeat_response()->set_rejoin_id(body.rejoin_id);
   }
   void operator()(const election::InstallSnapshot& body) const {
     auto* m = out->mutable_install_snapshot();
@@ -238,7 +239,7 @@ WireResult<election::MessageBody> decode_append_response(const wire::AppendRespo
   }
   return election::MessageBody{election::AppendResponse{
       in.accepted(), election::LogIndex{in.index()}, election::LogIndex{in.hint_index()},
-      election::Term{in.hint_term()}}};
+      election::Term{in.hint_term()}, in.rejoin_id()}};
 }
 
 WireResult<election::MessageBody> decode_install_snapshot(const wire::InstallSnapshot& in,
@@ -298,7 +299,8 @@ WireResult<election::MessageBody> decode_body(const wire::RaftMessage& in, const
       return election::MessageBody{
           election::Heartbeat{election::LogIndex{in.heartbeat().commit()}}};
     case wire::RaftMessage::kHeartbeatResponse:
-      return election::MessageBody{election::HeartbeatResponse{}};
+      return election::MessageBody{
+          election::HeartbeatResponse{in.heartbeat_response().rejoin_id()}};
     case wire::RaftMessage::kInstallSnapshot:
       return decode_install_snapshot(in.install_snapshot(), check);
     case wire::RaftMessage::kTimeoutNow:

@@ -224,6 +224,20 @@ void replication_section(Node& node, std::string& out) {
     field(out, "tern_region_accepts_writes", region.accepts_writes ? 1 : 0);
     field(out, "tern_region_writes_waiting", region.writes_waiting);
     field(out, "tern_region_writes_forwarded", region.writes_forwarded);
+    field(out, "tern_region_voter", region.voter ? 1 : 0);
+    field(out, "tern_region_rejoining", region.rejoining ? 1 : 0);
+    field(out, "tern_region_log_bytes", region.snapshot.log_bytes);
+    field(out, "tern_region_snapshot_index", region.snapshot.index);
+    field(out, "tern_region_snapshot_bytes", region.snapshot.bytes);
+    field(out, "tern_region_snapshots_taken", region.snapshot.taken);
+    field(out, "tern_region_snapshot_last_take_ms", region.snapshot.last_take_ms);
+    field(out, "tern_region_snapshot_last_pause_ms", region.snapshot.last_pause_ms);
+    field(out, "tern_region_snapshots_sent", region.snapshot.sent);
+    field(out, "tern_region_snapshot_chunks_sent", region.snapshot.chunks_sent);
+    field(out, "tern_region_snapshot_data_bytes_sent", region.snapshot.data_bytes_sent);
+    field(out, "tern_region_snapshot_wire_bytes_sent", region.snapshot.wire_bytes_sent);
+    field(out, "tern_region_snapshots_installed", region.snapshot.installed);
+    field(out, "tern_region_snapshots_refused", region.snapshot.refused);
     if (!leader) {
       // A follower knows how far it is itself, not the others: Redis replicas report the same.
       field(out, "slave_repl_offset", region.applied);
@@ -236,7 +250,8 @@ void replication_section(Node& node, std::string& out) {
     for (const auto& n : region.nodes) {
       if (n.self) continue;
       std::string text = "name=" + n.name + ",ip=" + n.host + ",port=" + std::to_string(n.port) +
-                         ",link=" + (n.link_up ? "up" : "down");
+                         ",link=" + (n.link_up ? "up" : "down") + ",voter=" + (n.voter ? "1" : "0") +
+                         ",rejoining=" + (n.rejoining ? "1" : "0");
       // Only the leader tracks what each node holds (its match index); the lag is in entries.
       if (leader) {
         text += ",match=" + std::to_string(n.match) +

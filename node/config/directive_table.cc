@@ -639,6 +639,20 @@ std::vector<Directive> build_table() {
               "Milliseconds per election tick: heartbeats every 5 ticks, election timeout 30-60.")
           .startup_only()
           .acted_on([](Settings& s, std::string_view v) { s.region_tick_ms = u32(v); }),
+      integer("region-snapshot-entries", "100000", 1, kUnsignedLongMax,
+              "Snapshot the keyspace and drop the region log's prefix once it holds this many "
+              "applied entries.")
+          .startup_only()
+          .acted_on([](Settings& s, std::string_view v) { s.region_snapshot_entries = canonical_unsigned(v); }),
+      memory("region-snapshot-bytes", "67108864", 1, kUnsignedLongMax,
+             "Snapshot the keyspace and drop the region log's prefix once the log file is this "
+             "large.")
+          .startup_only()
+          .acted_on([](Settings& s, std::string_view v) { s.region_snapshot_bytes = canonical_unsigned(v); }),
+      memory("region-snapshot-chunk-bytes", "1048576", 1024, 33554432,
+             "Most snapshot bytes in one InstallSnapshot message to a follower that is far behind.")
+          .startup_only()
+          .acted_on([](Settings& s, std::string_view v) { s.region_snapshot_chunk_bytes = canonical_unsigned(v); }),
   };
   std::vector<Directive> table;
   table.reserve(rows.size());

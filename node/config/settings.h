@@ -145,6 +145,12 @@ struct Settings {
   std::uint64_t shipping_retention_bytes = 64 << 20;
   std::uint32_t region_write_wait_ms = 3000;  // how long a write waits for a leader
   std::uint32_t region_tick_ms = 10;  // the election clock's tick (heartbeat 5, timeout 30-60)
+  // Log compaction (node/region/region_snapshot_file.h): a node snapshots its keyspace and drops
+  // its log prefix once the log holds this many applied entries, or this many bytes.
+  std::uint64_t region_snapshot_entries = 100000;
+  std::uint64_t region_snapshot_bytes = std::uint64_t{64} << 20;
+  // Most snapshot bytes in one InstallSnapshot message (one peer frame).
+  std::uint64_t region_snapshot_chunk_bytes = std::uint64_t{1} << 20;
 
   bool operator==(const Settings&) const = default;
 };

@@ -1,11 +1,23 @@
 #include "node/region/region_service.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <fstream>
+#include <fcntl.h>
+#include <limits>
 #include <random>
+#include <csignal>
+#include <iterator>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "node/log.h"
 #include "node/region/hard_state_file.h"
+#include "node/region/region_snapshot_file.h"
 #include "replication/peer_message_codec.h"
 #include "tls/peer_identity.h"
 
@@ -25,6 +37,44 @@ asio::ip::address address_of(asio::io_context& io, const std::string& host, std:
   return results.begin()->endpoint().address();
 }
 
+bool file_exists(const std::string& path) {
+  struct stat info {};
+  return ::stat(path.c_str(), &info) == 0;
+}
+
+// Writes the rejoin marker holding `id` (or removes it for 0) and makes that durable: fsync of
+// the file and the directory.
+bool set_marker(const std::string& path, std::uint64_t id) {
+  if (id != 0) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return false;
+    const std::string text = "tern-rejoin " + std::to_string(id) + "\n";
+    const bool synced = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+                        ::fsync(fd) == 0;
+    ::close(fd);
+    if (!synced) return false;
+  } else if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+    return false;
+  }
+  const std::size_t slash = path.rfind('/');
+  const std::string directory = slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
+  const int dir = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir >= 0) {
+    ::fsync(dir);
+    ::close(dir);
+  }
+  return true;
+}
+
+// The rejoin id a marker holds; 0 when absent or unreadable (then a new one is chosen).
+std::uint64_t read_marker(const std::string& path) {
+  std::ifstream in(path);
+  std::string word;
+  std::uint64_t id = 0;
+  if (!(in >> word >> id) || word != "tern-rejoin") return 0;
+  return id;
+}
+
 std::string role_text(election::Role role) {
   switch (role) {
     case election::Role::kLeader: return "leader";
@@ -42,6 +92,9 @@ RegionService::RegionService(asio::io_context& io, const Settings& settings, std
       settings_(settings),
       state_path_(storage_base + ".state"),
       log_path_(storage_base + ".log"),
+      snapshot_path_(storage_base + ".snapshot"),
+      snapshot_next_path_(storage_base + ".snapshot.next"),
+      rejoin_path_(storage_base + ".rejoining"),
       tick_timer_(io) {}
 
 bool RegionService::start(std::string* error) {
@@ -60,7 +113,8 @@ bool RegionService::start(std::string* error) {
   }
   self_ = election::NodeId{static_cast<std::uint64_t>(self - nodes.begin()) + 1};
   self_name_ = self->name;
-  election::Membership membership;
+  election::Membership& membership = initial_membership_;
+  membership = {};
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     const election::NodeId id{i + 1};
     membership.voters.push_back(id);
@@ -75,40 +129,32 @@ bool RegionService::start(std::string* error) {
     return false;
   }
 
-  auto loaded = load_hard_state(state_path_);
-  if (auto* failure = std::get_if<HardStateError>(&loaded)) {
-    *error = failure->message;
-    return false;
+  // No region file at all: either a brand-new region or a node that lost its disk. Until it
+  // knows which, it is rejoining (region_service.h); the marker keeps that across a crash.
+  const bool no_files = !file_exists(state_path_) && !file_exists(log_path_) && !file_exists(snapshot_path_);
+  if (no_files || file_exists(rejoin_path_)) {
+    rejoin_id_ = no_files ? 0 : read_marker(rejoin_path_);
+    while (rejoin_id_ == 0) rejoin_id_ = std::random_device{}() ^ (std::uint64_t{std::random_device{}()} << 32);
+    if (!set_marker(rejoin_path_, rejoin_id_)) {
+      *error = "can't write '" + rejoin_path_ + "': " + std::strerror(errno);
+      return false;
+    }
   }
-  election::PersistedState persisted;
-  persisted.hard_state = std::get<election::HardState>(loaded);
-  EntryLogFile::Loaded entries;
-  auto opened = EntryLogFile::open(log_path_, &entries);
-  if (auto* failure = std::get_if<std::string>(&opened)) {
-    *error = *failure;
-    return false;
+  if (!load_machine(true, error)) return false;
+  if (rejoin_id_ != 0) {
+    log_line(LogLevel::kNotice, "Region " + settings_.region + ": " + self_name_ +
+                                    " starts without its region data; it votes only once it has caught up "
+                                    "(or once a majority says the region is new)");
   }
-  log_file_.emplace(std::move(std::get<EntryLogFile>(opened)));
-  if (entries.dropped_torn_tail) {
-    log_line(LogLevel::kWarning, "Region log '" + log_path_ + "': dropped a record torn by a crash");
-  }
-  persisted.entries = std::move(entries.entries);
-  // The keyspace itself is not stored: after a restart every logged entry is applied again, so
-  // the commit index starts from zero (volatile in Raft: only term, vote and the log must
-  // survive) and rises as the leader confirms it.
-  persisted.hard_state.commit = election::LogIndex{};
-  election::ElectionConfig config;
-  config.self = self_;
-  config.initial_membership = membership;
-  config.random_seed = std::random_device{}() ^ (std::uint64_t{std::random_device{}()} << 32);
-  // Every write is an entry, and a follower fsyncs once per AppendEntries: long appends keep
-  // the number of fsyncs per write low under pipelined load.
-  config.max_entries_per_append = 1024;
-  machine_ = std::make_unique<election::RaftStateMachine>(config, std::move(persisted));
 
   const auto address = address_of(io_, self->host, error);
   if (!error->empty()) return false;
   if (peers_.empty()) {
+    // The region's only node is the whole region: starting without data, it starts it anew.
+    if (machine_->rejoining()) {
+      machine_->stop_rejoining();
+      finish_rejoining_if_done();
+    }
     log_line(LogLevel::kNotice, "Region " + settings_.region + ": node " + self_name_ + " is the region's only node");
     schedule_tick();
     drain();
@@ -136,8 +182,79 @@ bool RegionService::start(std::string* error) {
   return true;
 }
 
+bool RegionService::load_machine(bool restore, std::string* error) {
+  auto loaded = load_hard_state(state_path_);
+  if (auto* failure = std::get_if<HardStateError>(&loaded)) {
+    *error = failure->message;
+    return false;
+  }
+  election::PersistedState persisted;
+  persisted.hard_state = std::get<election::HardState>(loaded);
+  auto snapshot = load_region_snapshot(snapshot_path_);
+  if (auto* failure = std::get_if<std::string>(&snapshot)) {
+    *error = *failure;
+    return false;
+  }
+  persisted.snapshot = std::move(std::get<0>(snapshot));
+  const std::uint64_t snapshot_index = persisted.snapshot ? persisted.snapshot->meta.last_included.index.value : 0;
+  EntryLogFile::Loaded entries;
+  log_file_.reset();
+  auto opened = EntryLogFile::open(log_path_, &entries);
+  if (auto* failure = std::get_if<std::string>(&opened)) {
+    *error = *failure;
+    return false;
+  }
+  log_file_.emplace(std::move(std::get<EntryLogFile>(opened)));
+  if (entries.dropped_torn_tail) {
+    log_line(LogLevel::kWarning, "Region log '" + log_path_ + "': dropped a record torn by a crash");
+  }
+  // The log must continue the snapshot: a gap means entries were lost between them.
+  if (!entries.entries.empty() && entries.entries.front().index.value > snapshot_index + 1) {
+    *error = "the region log '" + log_path_ + "' starts at index " +
+             std::to_string(entries.entries.front().index.value) + " but " +
+             (persisted.snapshot ? "the snapshot '" + snapshot_path_ + "' ends at " + std::to_string(snapshot_index)
+                                 : std::string("there is no snapshot")) +
+             "; refusing to start (move the region files away to rejoin from the leader)";
+    return false;
+  }
+  if (restore && persisted.snapshot && on_restore) {
+    const std::string refused = on_restore(persisted.snapshot->data);
+    if (!refused.empty()) {
+      *error = "the region snapshot '" + snapshot_path_ + "' was refused: " + refused +
+               "; refusing to start (move the region files away to rejoin from the leader)";
+      return false;
+    }
+  }
+  if (persisted.snapshot) {
+    snapshot_report_.index = snapshot_index;
+    snapshot_report_.bytes = persisted.snapshot->data.size();
+  }
+  log_bytes_after_compaction_ = log_file_->size_bytes();
+  persisted.entries = std::move(entries.entries);
+  // The keyspace itself is the snapshot's: the commit index starts from the snapshot (volatile
+  // in Raft: only term, vote and the log must survive; the core clamps it) and every entry after
+  // it is applied again as the leader confirms it.
+  persisted.hard_state.commit = election::LogIndex{};
+  election::ElectionConfig config;
+  config.self = self_;
+  config.initial_membership = initial_membership_;
+  config.random_seed = std::random_device{}() ^ (std::uint64_t{std::random_device{}()} << 32);
+  // Every write is an entry, and a follower fsyncs once per AppendEntries: long appends keep
+  // the number of fsyncs per write low under pipelined load.
+  config.max_entries_per_append = 1024;
+  config.snapshot_chunk_bytes = static_cast<std::size_t>(settings_.region_snapshot_chunk_bytes);
+  config.rejoin_id = rejoin_id_;
+  machine_ = std::make_unique<election::RaftStateMachine>(config, std::move(persisted));
+  soft_state_ = {};
+  return true;
+}
+
 void RegionService::stop() {
   stopped_ = true;
+  if (snapshot_child_) {
+    ::kill(snapshot_child_->pid, SIGKILL);
+    finish_snapshot_child(true);
+  }
   tick_timer_.cancel();
   asio::error_code ec;
   if (acceptor_) acceptor_->close(ec);
@@ -200,6 +317,8 @@ void RegionService::dial(Peer& peer) {
           hello->set_purpose(wire::LINK_PURPOSE_REGION);
           hello->set_region_name(settings_.region);
           hello->set_node_name(self_name_);
+          const election::Status status = machine_->status();
+          hello->set_has_state(status.term.value > 0 || status.last_log.index.value > 0);
           auto frame = replication::encode_frame(hello_message);
           if (frame.ok()) l.send(std::move(frame.value()));
           log_line(LogLevel::kVerbose, "Region peer link to " + peer.address.name + " is up");
@@ -231,6 +350,7 @@ void RegionService::schedule_tick() {
     ++ticks_;
     machine_->tick();
     drain();
+    if (soft_state_.role == election::Role::kLeader) drive_rejoins();
     expire_forwards();
     dispatch_writes();
     schedule_tick();
@@ -254,6 +374,23 @@ void RegionService::on_message(PeerLink& link, const wire::PeerMessage& message)
       return;
     }
     link.peer_name = hello.node_name();
+    if (machine_->rejoining()) {
+      if (hello.has_state()) {
+        region_has_history_ = true;
+      } else if (std::find(empty_peers_.begin(), empty_peers_.end(), hello.node_name()) == empty_peers_.end()) {
+        empty_peers_.push_back(hello.node_name());
+      }
+      // A majority holding nothing (this node among them) means no entry ever committed: a
+      // new region, whose nodes vote from the start.
+      const election::Status status = machine_->status();
+      const bool self_empty = status.term.value == 0 && status.last_log.index.value == 0;
+      if (!region_has_history_ && self_empty && 1 + empty_peers_.size() >= nodes.size() / 2 + 1) {
+        machine_->stop_rejoining();
+        log_line(LogLevel::kNotice, "Region " + settings_.region + ": a majority of its nodes hold nothing; " +
+                                        self_name_ + " takes part in a new region");
+        finish_rejoining_if_done();
+      }
+    }
     return;
   }
   if (!link.peer_name.empty() && message.has_forwarded_write()) {
@@ -315,11 +452,10 @@ void RegionService::drain() {
   const bool leader_before = reported_leader_;
   while (machine_->has_output()) {
     election::Output output = machine_->take_output();
-    // 1. Persist: entries, then the hard state, both fsync'd (a commit index beyond the log
-    //    is clamped at restart, so this order is safe).
-    if (output.snapshot) {
-      log_line(LogLevel::kWarning, "Region: a snapshot arrived, which this version cannot install yet");
-    }
+    // 1. Persist: a snapshot from the leader (restored first, then written, then the log
+    //    emptied), entries, then the hard state, all fsync'd (a commit index beyond the log is
+    //    clamped at restart, so this order is safe).
+    if (output.snapshot && !install_snapshot(*output.snapshot)) continue;
     if (!output.entries.empty()) {
       const std::string failure = log_file_->write(output.entries);
       if (!failure.empty()) {
@@ -359,6 +495,8 @@ void RegionService::drain() {
   }
   draining_ = false;
   if (rebuild_pending_) rebuild();
+  maybe_compact();
+  finish_rejoining_if_done();
   release_replies();
   if (on_drained) on_drained();
   reported_commit_ = machine_->status().commit.value;
@@ -367,6 +505,221 @@ void RegionService::drain() {
     on_progress(reported_commit_, reported_leader_);
   }
   if (forwarding_.parked() > 0) dispatch_writes();
+}
+
+bool RegionService::install_snapshot(const election::Snapshot& snapshot) {
+  const std::uint64_t index = snapshot.meta.last_included.index.value;
+  const std::string refused = on_restore ? on_restore(snapshot.data) : std::string("no application to restore");
+  std::string failure;
+  if (!refused.empty()) {
+    ++snapshot_report_.refused;
+    failure = "the snapshot at index " + std::to_string(index) + " from the leader was refused: " + refused;
+  } else {
+    failure = save_region_snapshot(snapshot_path_, snapshot);
+    // §7: the snapshot replaces the whole log (the core discarded it too).
+    if (failure.empty()) failure = log_file_->drop_through(std::numeric_limits<std::uint64_t>::max());
+  }
+  if (failure.empty()) {
+    ++snapshot_report_.installed;
+    snapshot_report_.index = index;
+    snapshot_report_.bytes = snapshot.data.size();
+    log_bytes_after_compaction_ = log_file_->size_bytes();
+    log_line(LogLevel::kNotice, "Region: " + self_name_ + " installed the leader's snapshot at index " +
+                                    std::to_string(index) + " (" + std::to_string(snapshot.data.size()) + " bytes)");
+    return true;
+  }
+  // Nothing of this output is sent (it would acknowledge the snapshot): the state machine is
+  // rebuilt from the files as after a restart, and the leader sends the snapshot again. A
+  // refused snapshot left the keyspace as it was; one that could not be written is in it
+  // already, and the entries applied again on top of it merge idempotently.
+  log_line(LogLevel::kWarning, "Region: " + failure + "; reloading the region state from disk");
+  std::string error;
+  if (!load_machine(false, &error)) {
+    log_line(LogLevel::kWarning, "Region: can't reload the region state (" + error + "); stopping the region");
+    stop();
+  }
+  return false;
+}
+
+void RegionService::maybe_compact() {
+  if (!on_take_snapshot || stopped_ || !log_file_) return;
+  if (snapshot_child_) {
+    finish_snapshot_child(false);
+    return;
+  }
+  const election::Status status = machine_->status();
+  const std::uint64_t applied = status.applied.value;
+  const std::uint64_t compacted = machine_->log().snapshot_last().index.value;
+  if (applied <= compacted) return;
+  const bool entries_due = applied - compacted >= settings_.region_snapshot_entries;
+  const std::uint64_t size = log_file_->size_bytes();
+  const bool bytes_due = size > log_bytes_after_compaction_ &&
+                         size - log_bytes_after_compaction_ >= settings_.region_snapshot_bytes;
+  if (!entries_due && !bytes_due) return;
+  // The snapshot must be the state of exactly the applied log. A follower applies only what
+  // committed; a leader applies its writes when it makes them, so it waits for a moment when
+  // everything it appended has committed and nothing is proposed for this turn.
+  if (rebuild_pending_ || !pending_payload_.empty()) return;
+  if (status.role == election::Role::kLeader && status.last_log.index.value != applied) return;
+  const std::optional<election::Term> term = machine_->log().term_at(election::LogIndex{applied});
+  if (!term) return;
+  // What compact() will record: the applied entry and the membership, which the core updates as
+  // entries commit, and every committed entry is applied by now.
+  const election::SnapshotMeta meta{election::EntryId{*term, election::LogIndex{applied}}, machine_->membership()};
+  const auto started = std::chrono::steady_clock::now();
+  // Serialising a large keyspace takes seconds (about 2 µs a key): a child process does it on
+  // a copy-on-write image of this moment, as Redis's BGSAVE does, while this loop goes on
+  // serving. It writes the whole snapshot file, fsync'd, as <base>.snapshot.next and exits;
+  // finish_snapshot_child reads it back and renames it over <base>.snapshot. Without fork (it
+  // failed) the snapshot is taken inline.
+  const pid_t child = ::fork();
+  if (child == 0) {
+    // The child holds copies of every socket: close them (a listening socket kept open by a
+    // child outliving a killed server would stop the restarted one from binding its port), and
+    // die with the parent.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() == 1) ::_exit(4);
+    if (::close_range(3, ~0U, 0) != 0) {
+      for (int fd = 3, last = static_cast<int>(::sysconf(_SC_OPEN_MAX)); fd < last && fd < 65536; ++fd) ::close(fd);
+    }
+    std::string error;
+    std::optional<std::string> data = on_take_snapshot(&error);
+    if (!data) ::_exit(2);
+    ::_exit(save_region_snapshot(snapshot_next_path_, election::Snapshot{meta, std::move(*data)}).empty() ? 0 : 3);
+  }
+  if (child > 0) {
+    snapshot_child_ = SnapshotChild{child, applied, started,
+                                    std::chrono::steady_clock::now() - started};
+    return;
+  }
+  log_line(LogLevel::kWarning, std::string("Region: can't fork to snapshot (") + std::strerror(errno) +
+                                   "); snapshotting on the event loop");
+  std::string error;
+  std::optional<std::string> data = on_take_snapshot(&error);
+  if (!data) {
+    log_line(LogLevel::kWarning, "Region: can't snapshot the keyspace: " + error);
+    log_bytes_after_compaction_ = size;  // not again before the log has grown as much
+    return;
+  }
+  const auto took = std::chrono::steady_clock::now() - started;
+  complete_compaction(applied, std::move(*data), took, took);
+}
+
+void RegionService::finish_snapshot_child(bool wait) {
+  int status = 0;
+  const pid_t done = ::waitpid(snapshot_child_->pid, &status, wait ? 0 : WNOHANG);
+  if (done == 0) return;  // still writing
+  const SnapshotChild child = *snapshot_child_;
+  snapshot_child_.reset();
+  if (done < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    log_line(LogLevel::kWarning, "Region: the snapshot process failed (status " + std::to_string(status) +
+                                     "); the log is compacted next time");
+    ::unlink(snapshot_next_path_.c_str());
+    log_bytes_after_compaction_ = log_file_ ? log_file_->size_bytes() : 0;
+    return;
+  }
+  if (stopped_) return;
+  const auto started = std::chrono::steady_clock::now();
+  auto loaded = load_region_snapshot(snapshot_next_path_);
+  if (loaded.index() != 0 || !std::get<0>(loaded)) {
+    log_line(LogLevel::kWarning, "Region: can't read the snapshot process's '" + snapshot_next_path_ +
+                                     "' back: " + (loaded.index() == 1 ? std::get<1>(loaded) : std::string("missing")));
+    ::unlink(snapshot_next_path_.c_str());
+    return;
+  }
+  election::Snapshot snapshot = std::move(*std::get<0>(loaded));
+  log_line(LogLevel::kVerbose,
+           "Region: snapshot process done; the fork held the event loop " +
+               std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(child.pause).count()) +
+               " ms, reading its file back " +
+               std::to_string(
+                   std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
+                       .count()) +
+               " ms");
+  complete_compaction(child.index, std::move(snapshot.data), std::chrono::steady_clock::now() - child.started,
+                      child.pause + (std::chrono::steady_clock::now() - started), &snapshot.meta);
+}
+
+void RegionService::complete_compaction(std::uint64_t index, std::string data,
+                                        std::chrono::steady_clock::duration took,
+                                        std::chrono::steady_clock::duration pause,
+                                        const election::SnapshotMeta* written) {
+  const auto started = std::chrono::steady_clock::now();
+  const std::size_t bytes = data.size();
+  // Refused when a snapshot from the leader has replaced the log meanwhile: nothing to do.
+  auto meta = machine_->compact(election::LogIndex{index}, std::move(data));
+  if (!meta.ok()) {
+    ::unlink(snapshot_next_path_.c_str());
+    return;
+  }
+  // The child's file is durable already: when it says what the core recorded, renaming it
+  // over the snapshot (and syncing the directory) is the whole write.
+  std::string failure;
+  if (written != nullptr && *written == meta.value() &&
+      ::rename(snapshot_next_path_.c_str(), snapshot_path_.c_str()) == 0) {
+    const std::size_t slash = snapshot_path_.rfind('/');
+    const std::string directory =
+        slash == std::string::npos ? "." : snapshot_path_.substr(0, slash == 0 ? 1 : slash);
+    const int dir = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir >= 0) {
+      ::fsync(dir);
+      ::close(dir);
+    }
+  } else {
+    ::unlink(snapshot_next_path_.c_str());
+    failure = save_region_snapshot(snapshot_path_, machine_->latest_snapshot());
+  }
+  // Only once the snapshot is durable may the entries it covers leave the log file.
+  if (failure.empty()) failure = log_file_->drop_through(index);
+  pause += std::chrono::steady_clock::now() - started;
+  const auto ms = [](std::chrono::steady_clock::duration d) {
+    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
+  };
+  if (!failure.empty()) {
+    log_line(LogLevel::kWarning, "Region: compaction at index " + std::to_string(index) + ": " + failure);
+    log_bytes_after_compaction_ = log_file_->size_bytes();
+    return;
+  }
+  ++snapshot_report_.taken;
+  snapshot_report_.index = index;
+  snapshot_report_.bytes = bytes;
+  snapshot_report_.last_take_ms = ms(took);
+  snapshot_report_.last_pause_ms = ms(pause);
+  log_bytes_after_compaction_ = log_file_->size_bytes();
+  log_line(LogLevel::kVerbose, "Region: " + self_name_ + " compacted its log at index " + std::to_string(index) +
+                                   " (snapshot " + std::to_string(bytes) + " bytes, " + std::to_string(ms(took)) +
+                                   " ms, event loop held " + std::to_string(ms(pause)) + " ms)");
+}
+
+void RegionService::drive_rejoins() {
+  if (!soft_state_.accepts_writes) return;
+  const election::Status status = machine_->status();
+  for (const auto& follower : status.followers) {
+    // Every configured node is meant to vote: any learner is one that lost its disk.
+    if (follower.voter && !follower.rejoining) continue;
+    // A voter that lost its disk becomes a learner; a learner that lost its disk becomes a
+    // voter again once its log reached the commit index (the core refuses it before).
+    const std::uint64_t rejoin_id = follower.rejoining ? follower.rejoin_id : 0;
+    auto change = follower.voter ? machine_->demote_voter(follower.node, rejoin_id)
+                                 : machine_->promote_learner(follower.node, rejoin_id);
+    if (change.ok()) {
+      log_line(LogLevel::kNotice, "Region: " + std::string(follower.voter ? "demoting " : "promoting ") +
+                                      name_of(follower.node) + (follower.voter ? " to learner: it lost its data"
+                                                                               : " to voter: it has caught up"));
+      drain();
+      return;  // one membership change at a time
+    }
+  }
+}
+
+void RegionService::finish_rejoining_if_done() {
+  if (rejoin_id_ == 0 || machine_->rejoining()) return;
+  if (!set_marker(rejoin_path_, 0)) {
+    log_line(LogLevel::kWarning, "Region: can't remove '" + rejoin_path_ + "': " + std::strerror(errno));
+    return;
+  }
+  rejoin_id_ = 0;
+  log_line(LogLevel::kNotice, "Region " + settings_.region + ": " + self_name_ + " votes again");
 }
 
 void RegionService::rebuild() {
@@ -381,8 +734,17 @@ void RegionService::rebuild() {
   log_line(LogLevel::kNotice, "Region: " + self_name_ + " lost leadership with uncommitted writes applied; "
                                                         "rebuilding its keyspace from the log (" +
                                   std::to_string(applied) + " entries)");
-  if (on_rebuild) on_rebuild();
+  // From the latest snapshot (the state of a committed prefix), then the log after it.
+  const election::Snapshot& snapshot = machine_->latest_snapshot();
+  const std::uint64_t from = snapshot.meta.last_included.index.value;
+  if (from == 0) {
+    if (on_rebuild) on_rebuild();
+  } else if (const std::string refused = on_restore ? on_restore(snapshot.data) : "no application"; !refused.empty()) {
+    log_line(LogLevel::kWarning, "Region: can't restore its own snapshot to rebuild: " + refused);
+    return;
+  }
   for (const election::Entry& entry : logged.entries) {
+    if (entry.index.value <= from) continue;
     if (entry.index.value > applied) break;
     if (entry.kind == election::EntryKind::kApplication && on_apply) on_apply(entry.payload);
   }
@@ -592,7 +954,18 @@ void RegionService::send(const election::Message& message) {
     if (peer->id != message.to) continue;
     if (!peer->outgoing || !peer->outgoing->open()) return;  // lost, as on a network: Raft retries
     auto frame = replication::encode_frame(replication::to_peer_message(message));
-    if (frame.ok()) peer->outgoing->send(std::move(frame.value()));
+    if (!frame.ok()) {
+      log_line(LogLevel::kWarning, "Region: can't frame a message to " + name_of(message.to) + ": " +
+                                       frame.error().detail);
+      return;
+    }
+    if (const auto* chunk = std::get_if<election::InstallSnapshot>(&message.body)) {
+      if (chunk->offset == 0) ++snapshot_report_.sent;
+      ++snapshot_report_.chunks_sent;
+      snapshot_report_.data_bytes_sent += chunk->data.size();
+      snapshot_report_.wire_bytes_sent += frame.value().size();
+    }
+    peer->outgoing->send(std::move(frame.value()));
     return;
   }
 }
@@ -620,6 +993,10 @@ RegionReport RegionService::report() const {
   }
   out.writes_waiting = forwarding_.parked();
   out.writes_forwarded = forwarding_.in_flight();
+  out.voter = status.is_voter;
+  out.rejoining = status.rejoining;
+  out.snapshot = snapshot_report_;
+  out.snapshot.log_bytes = log_file_ ? log_file_->size_bytes() : 0;
   for (std::size_t i = 0; i < settings_.region_nodes.size(); ++i) {
     const auto& node = settings_.region_nodes[i];
     RegionNodeReport entry{node.name, node.host, node.port, node.name == self_name_, true, 0};
@@ -627,7 +1004,11 @@ RegionReport RegionService::report() const {
       if (peer->id.value == i + 1) entry.link_up = peer->outgoing && peer->outgoing->open();
     }
     for (const auto& follower : status.followers) {
-      if (follower.node.value == i + 1) entry.match = follower.match.value;
+      if (follower.node.value == i + 1) {
+        entry.match = follower.match.value;
+        entry.voter = follower.voter;
+        entry.rejoining = follower.rejoining;
+      }
     }
     out.nodes.push_back(std::move(entry));
   }

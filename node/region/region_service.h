@@ -7,11 +7,27 @@
 //
 // The region log carries the leader's CRDT op batches; every node applies committed entries in
 // log order (on_apply), and commit progress releases replies held for region-ack quorum
-// (on_progress). Entries and the term/vote are durable (entry_log_file.h, hard_state_file.h):
-// a restarted node rebuilds its keyspace by applying its log again. Not yet (issue 5, next
-// steps): compaction with snapshots, writes forwarded from
-// followers (they answer READONLY), WAIT, snapshots, and the resync of a deposed leader that
-// had applied writes which never committed.
+// (on_progress). Entries and the term/vote are durable (entry_log_file.h, hard_state_file.h).
+//
+// Compaction: once the log holds region-snapshot-entries applied entries (or grew by
+// region-snapshot-bytes), the node snapshots its keyspace (on_take_snapshot, keyspace_snapshot.h)
+// at a moment when the keyspace is exactly its applied index, writes it durably
+// (region_snapshot_file.h), hands it to the core (compact) and drops the log file's prefix. A
+// restarted node restores the snapshot (on_restore) and applies only the entries after it. A
+// follower too far behind receives the snapshot from the leader in chunks (the core cuts them,
+// region-snapshot-chunk-bytes each; every frame is lz4-compressed when that helps), restores
+// it and replaces its log. A forked child serialises the keyspace (a copy-on-write image), so
+// the loop is held only for the fork and the final write and cut; figures in
+// replication/SNAPSHOT.md.
+//
+// Rejoining: a node that starts without any region file is rejoining (ElectionConfig::rejoining,
+// replication/election/README.md): it votes for no one, its acknowledgements count for no
+// commit, the leader demotes it to learner, and promotes it back once its log reached the commit
+// index. A marker file (<base>.rejoining) keeps that across restarts until it is a voter again.
+// A brand-new region (every node empty) is told apart by the Hellos: when a majority, this node
+// included, says it holds nothing, nothing was ever committed and the nodes vote at once.
+#include <sys/types.h>
+
 #include <asio.hpp>
 #include <chrono>
 #include <functional>
@@ -33,7 +49,8 @@ namespace tern::node {
 
 class RegionService {
  public:
-  // `storage_base` names the durable files: <base>.state (term, vote) and <base>.log (entries).
+  // `storage_base` names the durable files: <base>.state (term, vote), <base>.log (entries),
+  // <base>.snapshot (the latest snapshot) and <base>.rejoining (present while rejoining).
   RegionService(asio::io_context& io, const Settings& settings, std::string storage_base);
   // Validates the settings, loads the hard state, listens on the peer port and starts dialling
   // and ticking. False with a message on any problem (the server must not start).
@@ -57,6 +74,12 @@ class RegionService {
   std::function<void(std::uint64_t commit, bool leader)> on_progress;
   // Empties the application state before the log is applied again from its first entry.
   std::function<void()> on_rebuild;
+  // The application state as snapshot bytes (it is exactly the applied index when called), or
+  // nullopt with `*error` set when it cannot be written.
+  std::function<std::optional<std::string>(std::string* error)> on_take_snapshot;
+  // Replaces the application state with a snapshot's bytes; empty on success, else why they
+  // were refused (the state is then unchanged).
+  std::function<std::string(std::string_view data)> on_restore;
   // After every round of output: lets WAIT see followers' progress (match indexes).
   std::function<void()> on_drained;
   // This turn's proposals could not be logged at the index they were promised.
@@ -99,6 +122,34 @@ class RegionService {
   // them all, or none: empty on success, else why not.
   std::string install_tls_contexts();
   void accept();
+  // Builds the state machine from the files (hard state, snapshot, log); restores the
+  // application from the snapshot when `restore` is set. False with a message on damage.
+  bool load_machine(bool restore, std::string* error);
+  // Snapshots and compacts when the log has grown past the thresholds and the keyspace is
+  // exactly the applied index (on a leader: nothing proposed beyond it).
+  void maybe_compact();
+  // A child process serialises the keyspace (fork: a copy-on-write image of the moment it was
+  // due); this takes its bytes once it exited (or waits for it with `wait`) and compacts.
+  struct SnapshotChild {
+    pid_t pid = 0;
+    std::uint64_t index = 0;
+    std::chrono::steady_clock::time_point started;
+    std::chrono::steady_clock::duration pause{};  // the event loop's share (the fork)
+  };
+  std::optional<SnapshotChild> snapshot_child_;
+  void finish_snapshot_child(bool wait);
+  // Hands the snapshot of `index` to the core, writes it durably and drops the log prefix.
+  // `written`: the metadata of the file a child wrote to snapshot_next_path_ (renamed into place
+  // when it matches what the core recorded), or nullptr to write the file here.
+  void complete_compaction(std::uint64_t index, std::string data, std::chrono::steady_clock::duration took,
+                           std::chrono::steady_clock::duration pause,
+                           const election::SnapshotMeta* written = nullptr);
+  // Persists a snapshot the leader sent (Output::snapshot); false when it was refused and the
+  // state machine was reloaded from the files instead.
+  bool install_snapshot(const election::Snapshot& snapshot);
+  // Leader: demotes rejoining voters, promotes rejoining learners that caught up.
+  void drive_rejoins();
+  void finish_rejoining_if_done();
   void dial(Peer& peer);
   void schedule_redial(Peer& peer);
   void schedule_tick();
@@ -118,9 +169,19 @@ class RegionService {
   Settings settings_;
   std::string state_path_;
   std::string log_path_;
+  std::string snapshot_path_;
+  std::string snapshot_next_path_;  // a snapshot child's output
+  std::string rejoin_path_;
+  std::uint64_t rejoin_id_ = 0;  // nonzero while the marker file names a rejoin in progress
+  // Rejoining: peers whose Hello said they hold nothing, and whether one said it holds a log.
+  std::vector<std::string> empty_peers_;
+  bool region_has_history_ = false;
+  std::uint64_t log_bytes_after_compaction_ = 0;
+  RegionSnapshotReport snapshot_report_;
   std::optional<EntryLogFile> log_file_;
   election::NodeId self_;
   std::string self_name_;
+  election::Membership initial_membership_;
   std::vector<std::unique_ptr<Peer>> peers_;  // every other node
   tls::SharedContext accept_context_;
   std::unique_ptr<asio::ip::tcp::acceptor> acceptor_;

@@ -44,9 +44,11 @@ inline std::vector<election::Message> sample_election_messages() {
                       Entry{Term{7}, LogIndex{42}, EntryKind::kMembershipChange,
                             encode_membership_change({NodeId{3}, true})}},
                      LogIndex{41}}});
-  out.push_back({b, a, term, AppendResponse{false, LogIndex{39}, LogIndex{30}, Term{4}}});
+  out.push_back(
+      {b, a, term,
+       AppendResponse{false, LogIndex{39}, LogIndex{30}, Term{4}, 0x9e3779b97f4a7c15ULL}});
   out.push_back({a, b, term, Heartbeat{LogIndex{41}}});
-  out.push_back({b, a, term, HeartbeatResponse{}});
+  out.push_back({b, a, term, HeartbeatResponse{42}});
   out.push_back({a, b, term,
                  InstallSnapshot{SnapshotMeta{EntryId{Term{6}, LogIndex{38}},
                                               Membership{{a, b, NodeId{0}}, {NodeId{3}}}},
@@ -141,7 +143,8 @@ class RandomElectionMessages {
         break;
       }
       case 3: {
-        AppendResponse response{coin(), LogIndex{number(kMax)}, {}, Term{number(kMax)}};
+        AppendResponse response{
+            coin(), LogIndex{number(kMax)}, {}, Term{number(kMax)}, coin() ? number(kMax) : 0};
         response.hint_index =
             LogIndex{response.accepted ? number(kMax) : number(response.index.value)};
         m.body = response;
@@ -151,7 +154,7 @@ class RandomElectionMessages {
         m.body = Heartbeat{LogIndex{number(kMax)}};
         break;
       case 5:
-        m.body = HeartbeatResponse{};
+        m.body = HeartbeatResponse{coin() ? number(kMax) : 0};
         break;
       case 6: {
         InstallSnapshot chunk;
