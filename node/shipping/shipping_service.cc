@@ -544,7 +544,7 @@ void ShippingService::housekeeping() {
   const auto timeout = std::chrono::milliseconds(settings_.shipping_link_timeout_ms);
   for (auto& peer : peers_) {
     if (!peer->link || !peer->ready) continue;
-    const bool waiting = outbox_.status(crdt::RegionId{static_cast<std::uint8_t>(peer->region.id)}).in_flight_bytes > 0;
+    const bool waiting = outbox_.in_flight_bytes(crdt::RegionId{static_cast<std::uint8_t>(peer->region.id)}) > 0;
     if (!waiting) peer->last_progress = now;
     const char* why = now - peer->last_heard > timeout  ? "nothing from"
                       : now - peer->last_progress > timeout ? "no acknowledgement of what was sent to"

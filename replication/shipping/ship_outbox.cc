@@ -178,6 +178,11 @@ std::optional<std::uint64_t> ShipOutbox::next_due_ms(crdt::RegionId peer) const 
   return *oldest + limits_.max_delay_ms;
 }
 
+std::size_t ShipOutbox::in_flight_bytes(crdt::RegionId peer) const {
+  const auto it = streams_.find(peer.value);
+  return it == streams_.end() ? 0 : it->second.in_flight_bytes;
+}
+
 PeerShipStatus ShipOutbox::status(crdt::RegionId peer) const {
   PeerShipStatus out;
   const auto it = streams_.find(peer.value);

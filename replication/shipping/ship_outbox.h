@@ -76,7 +76,8 @@ class ShipOutbox {
   // any of them needs a snapshot too (they cannot be shipped as batches).
   void merged_snapshot(const crdt::StampVector& applied);
 
-  [[nodiscard]] PeerShipStatus status(crdt::RegionId peer) const;
+  [[nodiscard]] PeerShipStatus status(crdt::RegionId peer) const;  // walks the retained batches
+  [[nodiscard]] std::size_t in_flight_bytes(crdt::RegionId peer) const;  // cheap
   [[nodiscard]] std::size_t retained_bytes() const { return retained_bytes_; }
   [[nodiscard]] std::size_t retained_batches() const { return entries_.size(); }
   // The oldest log index still retained (nullopt when nothing is): the region log may compact
