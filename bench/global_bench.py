@@ -8,7 +8,12 @@
    20% INCR of one of 100 counters, 10% ZINCRBY of one of 10,000 members of a leaderboard.
    Printed for those values and again with random 64-byte values (which no compressor shrinks).
    Target (issue 6): tern <= 0.4x redis.
-2. Local write throughput with two peer regions shipping against the same region with no
+2. Cross-region lag: two regions whose link goes through tern-chaos-proxy with 35 ms added each
+   way (DELAY ... both 35), east taking 10,000 SETs per second (pipelined, paced every 10 ms);
+   every 20 ms a probe key is written in east and the time from its acknowledgement to the
+   moment a reader polling west sees it is recorded. p50 and p99 over --lag-seconds.
+   Target: p99 <= 50 ms.
+3. Local write throughput with two peer regions shipping against the same region with no
    peers: redis-benchmark SET -P 16 -c 50 -d 64 against each, alternating, medians over --runs.
    Target: >= 0.85x. On one 2-core machine the peer regions would otherwise take the measured
    region's CPU, which on a real deployment they do not share: the measured node is pinned to
@@ -29,6 +34,8 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 os.environ.setdefault("TERN_SERVER", str(ROOT / "build/release/tern-server"))
@@ -115,6 +122,55 @@ def tern_wire_bytes(tmp, commands):
         store.stop()
 
 
+def lag_percentiles(tmp, seconds, rate, delay_ms):
+    tmp.mkdir(parents=True)
+    store = GlobalDatastore(tmp, {"east": 1, "west": 1}, proxy=True)
+    try:
+        store.start_all()
+        store.wait_for_leaders()
+        wait_until(lambda: store.peer_links_up("east", "e1") and store.peer_links_up("west", "w1"), 30, "links up")
+        store.chaos("DELAY", store.links_between("east", "west"), "both", delay_ms)
+        stop = threading.Event()
+
+        def load():
+            with store.client("east") as east:
+                i = 0
+                next_at = time.monotonic()
+                per_tick = max(1, rate // 100)
+                while not stop.is_set():
+                    pipe = east.pipeline(transaction=False)
+                    for _ in range(per_tick):
+                        pipe.set(f"load:{i % 100000}", "x" * 100)
+                        i += 1
+                    pipe.execute()
+                    next_at += 0.01
+                    time.sleep(max(0.0, next_at - time.monotonic()))  # pacing the load, not synchronisation
+        loader = threading.Thread(target=load)
+        loader.start()
+        lags = []
+        try:
+            with store.client("east") as east, store.client("west") as west:
+                end = time.monotonic() + seconds
+                n = 0
+                while time.monotonic() < end:
+                    key = f"probe:{n}"
+                    east.set(key, n)
+                    acked = time.monotonic()
+                    while west.get(key) is None:  # a tight poll: the measurement itself
+                        if time.monotonic() - acked > 10:
+                            raise TimeoutError(f"{key} never reached west")
+                    lags.append((time.monotonic() - acked) * 1000)
+                    n += 1
+                    time.sleep(0.02)  # one probe per 20 ms (pacing)
+        finally:
+            stop.set()
+            loader.join()
+        lags.sort()
+        return lags[len(lags) // 2], lags[min(len(lags) - 1, int(len(lags) * 0.99))], len(lags)
+    finally:
+        store.stop()
+
+
 def set_rps(port, requests):
     out = subprocess.run(["taskset", "-c", "1", "redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-t", "set", "-P", "16",
                           "-c", "50", "-n", str(requests), "-d", "64", "-r", "1000000", "-q", "--csv"],
@@ -128,6 +184,8 @@ def main():
     parser.add_argument("--ops", type=int, default=20000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--requests", type=int, default=300000)
+    parser.add_argument("--lag-seconds", type=float, default=20)
+    parser.add_argument("--lag-rate", type=int, default=10000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="tern-global-bench-") as tmp:
         tmp = pathlib.Path(tmp)
@@ -138,6 +196,10 @@ def main():
             name = "mix" if values == "json" else "mix_random64"
             print(f"global: bytes_per_op {name} tern={tern_bytes / len(commands):.1f} "
                   f"redis={redis_bytes / len(commands):.1f} ratio={tern_bytes / redis_bytes:.2f}", flush=True)
+
+        p50, p99, probes = lag_percentiles(tmp / "lag", args.lag_seconds, args.lag_rate, 35)
+        print(f"global: lag_ms p50={p50:.1f} p99={p99:.1f} probes={probes} delay_ms=35 rate={args.lag_rate}",
+              flush=True)
 
         (tmp / "alone").mkdir()
         (tmp / "peered").mkdir()
