@@ -150,3 +150,23 @@ def test_a_half_open_or_blackholed_link_is_reported_down_and_recovers(two_proxie
         wait_until(lambda: west.get("lost:49") == b"49", CONVERGE_S, "the writes arriving after recovery")
         wait_until(lambda: peer(store, "east", "e1", "west")["link"] == "up", CONVERGE_S, "the link up again")
         assert all(west.get(f"lost:{i}") == str(i).encode() for i in range(50))
+
+
+def test_writes_reach_a_region_through_a_third_when_their_direct_link_is_cut(tmp_path):
+    store = GlobalDatastore(tmp_path, {"east": 1, "west": 1, "apac": 1}, proxy=True)
+    try:
+        store.start_all()
+        store.wait_for_leaders()
+        for region, node in (("east", "e1"), ("west", "w1"), ("apac", "a1")):
+            wait_until(lambda r=region, n=node: links_up(store, r, n), CONVERGE_S, f"{region}'s links up")
+        store.chaos("CUT", store.links_between("east", "apac"))
+        wait_until(lambda: peer(store, "east", "e1", "apac")["link"] == "down", 10, "east-apac reported down")
+        with store.client("east") as east, store.client("apac") as apac:
+            east.set("relayed", "via west")
+            apac.incr("relayed-back")
+            # Each reaches the other through west, which ships every origin's ops onward.
+            wait_until(lambda: apac.get("relayed") == b"via west", CONVERGE_S, "east's write in apac")
+            wait_until(lambda: east.get("relayed-back") == b"1", CONVERGE_S, "apac's write in east")
+        assert peer(store, "east", "e1", "apac")["link"] == "down"
+    finally:
+        store.stop()
