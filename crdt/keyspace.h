@@ -69,6 +69,12 @@ class Keyspace {
   }
   [[nodiscard]] std::uint64_t digest() const;
   [[nodiscard]] std::size_t metadata_bytes() const;
+  // Keys held in every database, those that only remember a delete (tombstones) included.
+  [[nodiscard]] std::size_t stored_keys() const {
+    std::size_t keys = 0;
+    for (const auto& db : databases_) keys += db.size();
+    return keys;
+  }
 
  private:
   void apply_flush(Database& db, const Op& op);

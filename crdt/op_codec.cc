@@ -471,6 +471,19 @@ std::string encode_batch(RegionId origin, std::uint64_t first_log_index, std::sp
   return batch.SerializeAsString();
 }
 
+std::string encode_collect_garbage(RegionId origin, const StampVector& stable) {
+  wire::OpBatch batch;
+  batch.set_schema_version(kSchemaVersion);
+  batch.set_origin_region(origin.value);
+  // A zero-length vector would read as "no mark": an all-zero entry keeps the field present.
+  if (stable.raw().empty()) {
+    batch.add_collect_garbage_below(0);
+  } else {
+    batch.mutable_collect_garbage_below()->Add(stable.raw().begin(), stable.raw().end());
+  }
+  return batch.SerializeAsString();
+}
+
 Result<DecodedBatch> decode_batch(std::span<const std::byte> bytes, const CodecLimits& limits) {
   if (bytes.size() > limits.max_batch_bytes || bytes.size() > static_cast<std::size_t>(INT_MAX)) {
     return Errc::kTooLarge;
@@ -507,6 +520,18 @@ Result<DecodedBatch> decode_batch(std::span<const std::byte> bytes, const CodecL
   DecodedBatch out;
   out.origin = RegionId{static_cast<std::uint8_t>(batch.origin_region())};
   out.first_log_index = batch.first_log_index();
+  if (batch.collect_garbage_below_size() > 0) {
+    // A mark carries no ops, and each entry is 0 or a stamp of the region it is indexed by.
+    if (count > 0 || static_cast<std::size_t>(batch.collect_garbage_below_size()) > max_regions) {
+      return Errc::kMalformed;
+    }
+    std::vector<std::uint64_t> stable(batch.collect_garbage_below().begin(), batch.collect_garbage_below().end());
+    for (std::size_t r = 0; r < stable.size(); ++r) {
+      if (stable[r] != 0 && Stamp::from_bits(stable[r]).region().value != r) return Errc::kBadRegion;
+    }
+    out.collect_garbage_below = StampVector(std::move(stable));
+    return out;
+  }
   out.ops.reserve(count);
   // One budget for the whole batch: it bounds what the batch makes this region hold.
   RecordBudget budget(limits.max_observations);

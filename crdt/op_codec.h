@@ -21,6 +21,7 @@
 // region may write at all; the command layer refuses larger writes before they become ops.
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -71,6 +72,8 @@ struct DecodedBatch {
   RegionId origin;
   std::uint64_t first_log_index = 0;
   std::vector<Op> ops;
+  // A garbage-collection mark (no ops): the stable vector to collect below.
+  std::optional<StampVector> collect_garbage_below;
 };
 
 // One counter entry's wire form (an Observation), shared by ops and snapshots.
@@ -87,6 +90,8 @@ Result<Op> decode_op(const wire::Op& in, const CodecLimits& limits = {});
 // A serialized OpBatch at kSchemaVersion. Every op's stamp must name `origin`, and the ops
 // are the origin's log entries first_log_index, first_log_index + 1, ...
 std::string encode_batch(RegionId origin, std::uint64_t first_log_index, std::span<const Op> ops);
+// A batch that carries no ops but a garbage-collection mark (DecodedBatch::collect_garbage_below).
+std::string encode_collect_garbage(RegionId origin, const StampVector& stable);
 // Refuses, with the first failure found: a batch over max_batch_bytes (kTooLarge), bytes
 // that do not parse (kMalformed), a schema version of 0 or above kSchemaVersion
 // (kUnsupportedVersion), an origin at or above max_regions (kBadRegion), more than

@@ -265,6 +265,12 @@ void Node::apply_one_region_batch(std::string_view payload) {
     log_line(LogLevel::kWarning, "Region log entry refused: not an op batch this node can read");
     return;
   }
+  if (batch.value().collect_garbage_below) {
+    // Every node of the region drops the same tombstones at the same log position.
+    store_.replica().collect_garbage(*batch.value().collect_garbage_below);
+    ++stats_.crdt_garbage_collections;
+    return;
+  }
   crdt::Stamp last;
   crdt::StampVector context;
   for (const crdt::Op& op : batch.value().ops) {

@@ -33,6 +33,7 @@ struct Stats {
   std::uint64_t crdt_ops_emitted = 0;
   std::uint64_t crdt_ops_received = 0;  // applied from the region log
   std::uint64_t forwarded_writes = 0;   // sent to the region's leader by this follower
+  std::uint64_t crdt_garbage_collections = 0;  // garbage-collection marks applied
   // By the spec's lower-case name (static storage): one hash of a short name per command.
   std::unordered_map<std::string_view, CommandStats> commands;
   std::map<std::string, std::uint64_t> error_replies;  // by error prefix (ERR, WRONGTYPE, ...)

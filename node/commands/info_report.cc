@@ -168,6 +168,8 @@ void stats_section(Node& node, std::string& out) {
   field(out, "tern_crdt_ops_emitted", s.crdt_ops_emitted);
   field(out, "tern_crdt_ops_received", s.crdt_ops_received);
   field(out, "tern_forwarded_writes", s.forwarded_writes);
+  field(out, "tern_crdt_garbage_collections", s.crdt_garbage_collections);
+  field(out, "tern_crdt_stored_keys", static_cast<std::uint64_t>(node.store().replica().keyspace().stored_keys()));
 }
 
 // The other regions of a global datastore, one line each (node/shipping/).

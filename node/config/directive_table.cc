@@ -620,6 +620,10 @@ std::vector<Directive> build_table() {
               "Milliseconds without a word from another region's leader before its link is closed and redialled.")
           .startup_only()
           .acted_on([](Settings& s, std::string_view v) { s.shipping_link_timeout_ms = u32(v); }),
+      integer("shipping-gc-interval", "10000", 100, 3600000,
+              "Milliseconds between the leader's attempts to drop tombstones every region has seen.")
+          .startup_only()
+          .acted_on([](Settings& s, std::string_view v) { s.shipping_gc_interval_ms = u32(v); }),
       memory("shipping-in-flight-bytes", "4194304", 65536, kLongMax,
              "Ops sent to one region and not yet acknowledged, at most (backpressure).")
           .startup_only()

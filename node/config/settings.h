@@ -140,7 +140,8 @@ struct Settings {
   std::uint64_t shipping_batch_bytes = 64 * 1024;
   std::uint32_t shipping_batch_delay_ms = 2;
   std::uint32_t shipping_compression_level = 6;
-  std::uint32_t shipping_link_timeout_ms = 3000;  // silence after which a link is taken for dead  // 0: LZ4 fast; 1-12: LZ4 HC at that level
+  std::uint32_t shipping_link_timeout_ms = 3000;
+  std::uint32_t shipping_gc_interval_ms = 10000;  // how often the leader tries to drop tombstones  // silence after which a link is taken for dead  // 0: LZ4 fast; 1-12: LZ4 HC at that level
   std::uint64_t shipping_in_flight_bytes = 4 << 20;
   std::uint64_t shipping_retention_bytes = 64 << 20;
   std::uint32_t region_write_wait_ms = 3000;  // how long a write waits for a leader

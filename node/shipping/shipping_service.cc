@@ -316,6 +316,10 @@ void ShippingService::on_outbound_message(Outbound& peer, const wire::PeerMessag
   const crdt::StampVector has = vector_of(message.ship_ack().logged());
   peer.last_heard = std::chrono::steady_clock::now();
   const std::uint64_t received = message.ship_ack().received_bytes();
+  if (!(has == peer.last_acknowledged)) {
+    peer.acknowledgements.push_back(has);
+    if (peer.acknowledgements.size() > 256) peer.acknowledgements.pop_front();
+  }
   if (!(has == peer.last_acknowledged) || received != peer.last_received_bytes) {
     peer.last_acknowledged = has;
     peer.last_received_bytes = received;
@@ -538,8 +542,32 @@ void ShippingService::schedule_housekeeping() {
   });
 }
 
+void ShippingService::collect_garbage() {
+  if (!leading_ || !applied || !propose) return;
+  const crdt::StampVector mine = applied();
+  // The stable vector: what every region has applied. A region's acknowledgement counts only
+  // once this region holds everything that region had written when it sent it, so that no op
+  // still on its way here was made before the removes whose tombstones go (crdt/README.md).
+  crdt::StampVector stable = mine;
+  for (const auto& peer : peers_) {
+    const crdt::RegionId id{static_cast<std::uint8_t>(peer->region.id)};
+    const crdt::StampVector* usable = nullptr;
+    for (const auto& ack : peer->acknowledgements) {
+      if (mine.covers(ack.at(id)) || ack.at(id).is_zero()) usable = &ack;
+    }
+    if (usable == nullptr) return;  // nothing proven about that region yet
+    stable.meet(*usable);
+  }
+  if (stable == last_gc_stable_) return;
+  if (propose(crdt::encode_collect_garbage(self_, stable))) last_gc_stable_ = stable;
+}
+
 void ShippingService::housekeeping() {
   lead(accepts_writes && accepts_writes());
+  if (std::chrono::steady_clock::now() - last_gc_ > std::chrono::milliseconds(settings_.shipping_gc_interval_ms)) {
+    last_gc_ = std::chrono::steady_clock::now();
+    collect_garbage();
+  }
   const auto now = std::chrono::steady_clock::now();
   const auto timeout = std::chrono::milliseconds(settings_.shipping_link_timeout_ms);
   for (auto& peer : peers_) {

@@ -18,6 +18,7 @@
 // INFO and logged), anti-entropy digests, PUBLISH across regions.
 #include <asio.hpp>
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -73,6 +74,9 @@ class ShippingService {
     std::chrono::steady_clock::time_point last_progress;
     crdt::StampVector last_acknowledged;
     std::uint64_t last_received_bytes = 0;  // as the receiver last reported
+    // The receiver's recent acknowledgements, oldest first: garbage collection needs one whose
+    // own-region part this region has applied (ship_gc below).
+    std::deque<crdt::StampVector> acknowledgements;
     std::size_t next_node = 0;
     int failures = 0;
     asio::steady_timer redial;
@@ -100,6 +104,9 @@ class ShippingService {
   void pump();
   void schedule_pump();
   void lead(bool leading);
+  // On the leader, every shipping-gc-interval: logs a garbage-collection mark with the stable
+  // vector, when every region's acknowledgements prove one beyond the last mark.
+  void collect_garbage();
   [[nodiscard]] std::uint64_t now_ms() const;
   [[nodiscard]] Inbound* inbound_of(const PeerLink& link);
   [[nodiscard]] PeerRegionReport* counters_of(std::uint32_t region_id);
@@ -121,6 +128,8 @@ class ShippingService {
   bool leading_ = false;
   bool stopped_ = false;
   bool warned_snapshot_ = false;
+  std::chrono::steady_clock::time_point last_gc_ = std::chrono::steady_clock::now();
+  crdt::StampVector last_gc_stable_;
   std::chrono::steady_clock::time_point epoch_ = std::chrono::steady_clock::now();
 };
 

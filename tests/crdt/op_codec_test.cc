@@ -293,6 +293,27 @@ TEST_CASE("op codec round-trips a batch with its origin and first log index") {
   check_batch_equals(empty.value(), RegionId{63}, 0, {});
 }
 
+TEST_CASE("op codec round-trips a garbage-collection mark and refuses one with ops or foreign stamps") {
+  StampVector stable;
+  stable.raise(Stamp::make(100, 0, RegionId{1}));
+  stable.raise(Stamp::make(90, 3, RegionId{3}));
+  const auto decoded = decode_batch(as_bytes(encode_collect_garbage(kOrigin, stable)));
+  REQUIRE(decoded.ok());
+  CHECK(decoded.value().ops.empty());
+  REQUIRE(decoded.value().collect_garbage_below.has_value());
+  CHECK(*decoded.value().collect_garbage_below == stable);
+  CHECK_FALSE(decode_batch(as_bytes(encode_batch(kOrigin, 1, {}))).value().collect_garbage_below.has_value());
+
+  wire::OpBatch with_ops;
+  REQUIRE(with_ops.ParseFromString(encode_collect_garbage(kOrigin, stable)));
+  with_ops.add_ops();
+  CHECK(decode_batch(as_bytes(with_ops.SerializeAsString())).error() == Errc::kMalformed);
+  wire::OpBatch foreign;
+  REQUIRE(foreign.ParseFromString(encode_collect_garbage(kOrigin, stable)));
+  foreign.set_collect_garbage_below(1, Stamp::make(100, 0, RegionId{2}).bits());  // index 1, region 2
+  CHECK(decode_batch(as_bytes(foreign.SerializeAsString())).error() == Errc::kBadRegion);
+}
+
 TEST_CASE("op codec keeps only the own register's observations of a single-register write") {
   // apply reads no other record for HSET, ZADD or a removal, so the wire does not carry them.
   Op op = base_op(OpKind::kHashSet, 1);

@@ -254,3 +254,41 @@ def test_a_region_that_stays_away_never_holds_back_writes_or_grows_memory_past_t
             assert east.get("away:3999") == value.encode()
     finally:
         store.stop()
+
+
+def test_tombstones_are_dropped_on_every_node_once_every_region_has_seen_the_deletes(tmp_path):
+    store = GlobalDatastore(tmp_path, {"east": 3, "west": 1}, extra=["--shipping-gc-interval", "200"])
+    try:
+        store.start_all()
+        leaders = store.wait_for_leaders(30)
+        wait_until(lambda: store.peer_links_up("east", leaders["east"]), CONVERGE_S, "east's links up")
+        store.kill("west", "w1")  # while west has not seen the deletes, nothing may be dropped
+        with store.client("east", leaders["east"]) as east:
+            for i in range(50):
+                east.incr(f"gone:{i}")  # a deleted counter keeps the sums its delete saw
+            east.delete(*[f"gone:{i}" for i in range(50)])
+            assert east.dbsize() == 0
+
+        def stored(region, node):
+            with store.client(region, node) as c:
+                return c.info("stats")["tern_crdt_stored_keys"]
+        for node in store.regions["east"]["nodes"]:
+            wait_until(lambda n=node: stored("east", n) == 50, CONVERGE_S, f"east/{node} holding 50 tombstones")
+        with store.client("east", leaders["east"]) as east:
+            east.info("stats")  # a few GC intervals pass while west is away
+            wait_until(lambda: east.info("replication")["tern_peer_region0"]["pending_batches"] > 0, CONVERGE_S,
+                       "the deletes waiting for west")
+        assert stored("east", leaders["east"]) == 50
+        store.start("west", "w1")
+        nodes = [(r, n) for r, spec in store.regions.items() for n in spec["nodes"]]
+        # Every node holds nothing but what it must: once both regions acknowledged the deletes,
+        # the leaders' garbage-collection marks drop the tombstones on every node of both regions.
+        for region, node in nodes:
+            wait_until(lambda r=region, n=node: stored(r, n) == 0, CONVERGE_S, f"{region}/{node} without tombstones")
+        with store.client("east", leaders["east"]) as east:
+            assert east.info("stats")["tern_crdt_garbage_collections"] >= 1
+            east.set("gone:1", "again")  # a key written after its tombstone went is a new key
+        with store.client("west") as west:
+            wait_until(lambda: west.get("gone:1") == b"again", CONVERGE_S, "the new write in west")
+    finally:
+        store.stop()
