@@ -114,6 +114,7 @@ bool RegionService::start(std::string* error) {
   // the commit index starts from zero (volatile in Raft: only term, vote and the log must
   // survive) and rises as the leader confirms it.
   persisted.hard_state.commit = election::LogIndex{};
+  saved_hard_state_ = persisted.hard_state;
   election::ElectionConfig config;
   config.self = self_;
   config.initial_membership = membership;
@@ -325,7 +326,11 @@ void RegionService::drain() {
         continue;
       }
     }
-    if (output.hard_state) {
+    // Only term and vote need to survive a crash: the commit index is volatile here (start()
+    // resets it), so a hard state that differs from the saved one only by its commit is not
+    // written. Saving it cost two fsyncs, a rename and a directory fsync per commit round.
+    if (output.hard_state && (output.hard_state->term != saved_hard_state_.term ||
+                              output.hard_state->voted_for != saved_hard_state_.voted_for)) {
       const std::string failure = save_hard_state(state_path_, *output.hard_state);
       if (!failure.empty()) {
         // Sending a vote or an acknowledgement that is not durable could break Raft's safety:
@@ -333,6 +338,7 @@ void RegionService::drain() {
         log_line(LogLevel::kWarning, "Region: " + failure + "; not sending this round's messages");
         continue;
       }
+      saved_hard_state_ = *output.hard_state;
     }
     // 2. Send.
     for (const auto& message : output.messages) send(message);

@@ -112,6 +112,7 @@ class RegionService {
   asio::steady_timer tick_timer_;
   std::unique_ptr<election::RaftStateMachine> machine_;
   election::SoftState soft_state_;
+  election::HardState saved_hard_state_;  // what <base>.state holds (its commit is not used)
   bool stopped_ = false;
   // Writes this follower forwarded, by request id: the tick count after which they time out.
   std::map<std::uint64_t, std::uint64_t> forward_deadlines_;
