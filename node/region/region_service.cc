@@ -304,7 +304,18 @@ void RegionService::on_message(PeerLink& link, const wire::PeerMessage& message)
   const election::Message& raft = decoded.value();
   if (name_of(raft.from) != link.peer_name || raft.to != self_) return;  // not from whom it claims, or not for us
   machine_->step(raft);
-  drain();
+  // Every message of this read (and of any other link ready in this turn) is stepped before
+  // one drain: a follower that received several appends writes and syncs them together.
+  schedule_drain();
+}
+
+void RegionService::schedule_drain() {
+  if (drain_posted_) return;
+  drain_posted_ = true;
+  asio::post(io_, [this] {
+    drain_posted_ = false;
+    if (!stopped_) drain();
+  });
 }
 
 void RegionService::drain() {

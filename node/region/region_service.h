@@ -130,6 +130,8 @@ class RegionService {
   void release_replies();
   void expire_forwards();
   bool draining_ = false;
+  bool drain_posted_ = false;
+  void schedule_drain();
   std::string pending_payload_;  // this turn's proposals, length-prefixed op batches
   std::uint64_t pending_index_ = 0;
   void flush_proposals();
