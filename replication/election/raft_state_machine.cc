@@ -45,6 +45,7 @@ RaftStateMachine::RaftStateMachine(const ElectionConfig& config, PersistedState 
       pre_vote_(config.pre_vote),
       check_quorum_(config.check_quorum),
       max_entries_per_append_(std::max<std::size_t>(1, config.max_entries_per_append)),
+      async_persistence_(config.async_persistence),
       random_state_(config.random_seed),
       term_(persisted.hard_state.term),
       voted_for_(persisted.hard_state.voted_for),
@@ -60,6 +61,7 @@ RaftStateMachine::RaftStateMachine(const ElectionConfig& config, PersistedState 
   // Committed membership changes after the snapshot were applied before the crash; apply them
   // again (they are not handed out anew: applied restarts at the snapshot, so they will be).
   advance_commit(log_.commit());
+  persisted_ = log_.last_id();  // what storage handed us is durable
   reported_hard_state_ = hard_state();
   reported_soft_state_ = soft_state();
   reset_election_timer();
@@ -627,7 +629,7 @@ bool RaftStateMachine::maybe_commit(Leader& leader) {
   for (;;) {
     if (!std::holds_alternative<Leader>(role_)) return advanced;
     std::vector<LogIndex> matches;
-    if (membership_.is_voter(self_)) matches.push_back(log_.last_index());
+    if (membership_.is_voter(self_)) matches.push_back(durable_index());
     for (const auto& [node, progress] : leader.progress) {
       if (membership_.is_voter(node)) matches.push_back(progress.match);
     }
@@ -640,6 +642,27 @@ bool RaftStateMachine::maybe_commit(Leader& leader) {
     }
     advance_commit(majority_index);  // may change the membership, hence the loop
     advanced = true;
+  }
+}
+
+// How much of our own log counts toward a commit. Storage writes Output::entries in order, each
+// write cutting the stored log where its first entry goes, so after writing up to `persisted_`
+// storage holds exactly our log's prefix up to it, if our log still has that entry (Log
+// Matching); if the entry was overwritten since, nothing is counted until the next write lands.
+LogIndex RaftStateMachine::durable_index() const {
+  if (!async_persistence_) return log_.last_index();
+  if (persisted_.index > log_.last_index() || log_.term_at(persisted_.index) != persisted_.term) {
+    return LogIndex{};
+  }
+  return persisted_.index;
+}
+
+void RaftStateMachine::persisted(EntryId last) {
+  persisted_ = last;
+  if (auto* leader = std::get_if<Leader>(&role_)) {
+    if (maybe_commit(*leader)) {
+      if (auto* still_leader = std::get_if<Leader>(&role_)) broadcast_append(*still_leader);
+    }
   }
 }
 

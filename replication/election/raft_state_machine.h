@@ -49,6 +49,12 @@ struct ElectionConfig {
   bool pre_vote = true;      // thesis §9.6
   bool check_quorum = true;  // thesis §6.2 (leader steps down) and §4.2.3 (followers' lease)
   std::size_t max_entries_per_append = 64;
+  // The edge persists Output::entries in the background instead of before the next step (thesis
+  // §10.2.1: the leader may write its log in parallel with replicating it). Then a leader counts
+  // its own log toward a commit only up to what the edge reported durable through persisted();
+  // a follower's edge still sends its acknowledgements only once they are durable. Off: every
+  // Output is persisted before the next call, and the leader counts its whole log.
+  bool async_persistence = false;
   std::uint64_t random_seed = 0;  // the only randomness: election timeouts
 };
 
@@ -157,6 +163,10 @@ class RaftStateMachine {
   // persisted entries up to `index`.
   Result<SnapshotMeta> compact(LogIndex index, std::string data);
 
+  // With async_persistence: the edge's storage now holds the log up to `last` (the last entry of
+  // the Output::entries it finished writing, in order). A leader may commit on it.
+  void persisted(EntryId last);
+
   // Drains everything to persist, send and apply since the last call.
   Output take_output();
   [[nodiscard]] bool has_output() const;
@@ -238,6 +248,7 @@ class RaftStateMachine {
   void broadcast_append(Leader& leader);
   void broadcast_heartbeat(Leader& leader);
   bool maybe_commit(Leader& leader);
+  [[nodiscard]] LogIndex durable_index() const;
   [[nodiscard]] bool quorum_recently_active(const Leader& leader) const;
 
   void advance_commit(LogIndex index);
@@ -257,6 +268,8 @@ class RaftStateMachine {
   bool pre_vote_;
   bool check_quorum_;
   std::size_t max_entries_per_append_;
+  bool async_persistence_;
+  EntryId persisted_;  // with async_persistence: the last entry the edge reported durable
   std::uint64_t random_state_;
 
   Term term_;
