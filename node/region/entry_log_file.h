@@ -31,9 +31,11 @@ class EntryLogFile {
   EntryLogFile& operator=(EntryLogFile&&) = delete;
   ~EntryLogFile();
 
-  // Deletes every entry at or after entries.front().index, appends `entries`, fsyncs. Empty on
-  // success, else why not.
-  std::string write(const std::vector<election::Entry>& entries);
+  // Deletes every entry at or after entries.front().index, appends `entries`, fsyncs (unless
+  // `sync` is false: a log writer syncs once for several writes). Empty on success, else why not.
+  std::string write(const std::vector<election::Entry>& entries, bool sync = true);
+  // fdatasync: everything written so far is durable. Empty on success, else why not.
+  std::string sync();
 
  private:
   EntryLogFile(std::string path, int fd, std::vector<std::pair<std::uint64_t, std::uint64_t>> offsets,
@@ -43,6 +45,7 @@ class EntryLogFile {
   // (index, byte offset of its record), in index order.
   std::vector<std::pair<std::uint64_t, std::uint64_t>> offsets_;
   std::uint64_t end_ = 0;
+  bool tail_beyond_end_ = false;  // the file may hold bytes after end_ (a cut or a failed write)
 };
 
 }  // namespace tern::node

@@ -105,7 +105,11 @@ bool RegionService::start(std::string* error) {
     *error = *failure;
     return false;
   }
-  log_file_.emplace(std::move(std::get<EntryLogFile>(opened)));
+  writer_ = std::make_unique<LogWriter>(
+      io_, std::move(std::get<EntryLogFile>(opened)), state_path_,
+      [this](std::uint64_t through, std::optional<election::EntryId> last, const std::string& failure) {
+        on_written(through, last, failure);
+      });
   if (entries.dropped_torn_tail) {
     log_line(LogLevel::kWarning, "Region log '" + log_path_ + "': dropped a record torn by a crash");
   }
@@ -122,6 +126,9 @@ bool RegionService::start(std::string* error) {
   // Every write is an entry, and a follower fsyncs once per AppendEntries: long appends keep
   // the number of fsyncs per write low under pipelined load.
   config.max_entries_per_append = 1024;
+  // The log writer (log_writer.h) persists in the background: the leader replicates while its
+  // own write syncs, and counts itself toward a commit once that write is durable.
+  config.async_persistence = true;
   machine_ = std::make_unique<election::RaftStateMachine>(config, std::move(persisted));
 
   const auto address = address_of(io_, self->host, error);
@@ -325,35 +332,41 @@ void RegionService::drain() {
   const bool leader_before = reported_leader_;
   while (machine_->has_output()) {
     election::Output output = machine_->take_output();
-    // 1. Persist: entries, then the hard state, both fsync'd (a commit index beyond the log
-    //    is clamped at restart, so this order is safe).
+    // 1. Persist, on the log writer's thread: entries, then the hard state (a commit index
+    //    beyond the log is clamped at restart, so this order is safe).
     if (output.snapshot) {
       log_line(LogLevel::kWarning, "Region: a snapshot arrived, which this version cannot install yet");
     }
-    if (!output.entries.empty()) {
-      const std::string failure = log_file_->write(output.entries);
-      if (!failure.empty()) {
-        log_line(LogLevel::kWarning, "Region: " + failure + "; not sending this round's messages");
-        continue;
-      }
-    }
+    LogWriter::Job job;
+    job.entries = std::move(output.entries);
     // Only term and vote need to survive a crash: the commit index is volatile here (start()
     // resets it), so a hard state that differs from the saved one only by its commit is not
     // written. Saving it cost two fsyncs, a rename and a directory fsync per commit round.
     if (output.hard_state && (output.hard_state->term != saved_hard_state_.term ||
                               output.hard_state->voted_for != saved_hard_state_.voted_for)) {
-      const std::string failure = save_hard_state(state_path_, *output.hard_state);
-      if (!failure.empty()) {
-        // Sending a vote or an acknowledgement that is not durable could break Raft's safety:
-        // say nothing this round; the election clock will ask again.
-        log_line(LogLevel::kWarning, "Region: " + failure + "; not sending this round's messages");
-        continue;
-      }
+      job.hard_state = *output.hard_state;
       saved_hard_state_ = *output.hard_state;
     }
-    // 2. Send.
-    for (const auto& message : output.messages) send(message);
-    // 3. Apply, in log order.
+    if (!job.entries.empty() || job.hard_state) writer_->submit(std::move(job));
+    // 2. Send. A message that may promise something durable (a vote, an acknowledgement, a
+    //    candidate's request after its own vote) waits for every write queued so far; a
+    //    leader's appends and heartbeats promise nothing about its own storage and go now
+    //    (thesis §10.2.1), since the state machine counts the leader's log only once written.
+    const std::uint64_t waits_for = writer_->submitted();
+    std::vector<election::Message> held;
+    for (auto& message : output.messages) {
+      const bool from_leader = std::holds_alternative<election::AppendEntries>(message.body) ||
+                               std::holds_alternative<election::Heartbeat>(message.body) ||
+                               std::holds_alternative<election::InstallSnapshot>(message.body);
+      if (from_leader || written_through_ >= waits_for) {
+        send(message);
+      } else {
+        held.push_back(std::move(message));
+      }
+    }
+    if (!held.empty()) held_messages_.emplace_back(waits_for, std::move(held));
+    // 3. Apply, in log order. A committed entry is durable on a majority, so it may be applied
+    //    before this node's own write of it lands (after a crash it comes back from the leader).
     for (const election::Entry& entry : output.committed_entries) {
       if (entry.kind == election::EntryKind::kApplication && on_apply) on_apply(entry.payload);
     }
@@ -383,8 +396,28 @@ void RegionService::drain() {
   }
 }
 
+void RegionService::on_written(std::uint64_t through, std::optional<election::EntryId> last,
+                               const std::string& failure) {
+  if (stopped_) return;
+  written_through_ = through;
+  if (!failure.empty()) {
+    // Saying nothing is safe (a lost message, to Raft); claiming what is not durable is not.
+    log_line(LogLevel::kWarning, "Region: " + failure + "; not sending what waited for it");
+    saved_hard_state_ = {};  // unknown: the next hard state is written whatever it holds
+  }
+  while (!held_messages_.empty() && held_messages_.front().first <= through) {
+    if (failure.empty()) {
+      for (const auto& message : held_messages_.front().second) send(message);
+    }
+    held_messages_.pop_front();
+  }
+  if (last) machine_->persisted(*last);
+  drain();
+}
+
 void RegionService::rebuild() {
   rebuild_pending_ = false;
+  writer_->wait_idle();  // the log file holds every applied entry once its queued writes land
   const std::uint64_t applied = machine_->status().applied.value;
   EntryLogFile::Loaded logged;
   auto reopened = EntryLogFile::open(log_path_, &logged);

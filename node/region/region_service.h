@@ -3,7 +3,9 @@
 // (replication/election/) inside tern-server. It owns the peer links (mutual TLS, frames of
 // PeerMessages), the election clock (an Asio timer, one tick per region-tick ms), and the
 // durable hard state (hard_state_file.h); it drives RaftStateMachine and carries out its
-// Output in the documented order: persist, then send, then apply.
+// Output: persist (queued to the log writer thread, log_writer.h), send (a message that may
+// promise durability waits until the writes queued before it are done; a leader's appends go at
+// once), then apply.
 //
 // The region log carries the leader's CRDT op batches; every node applies committed entries in
 // log order (on_apply), and commit progress releases replies held for region-ack quorum
@@ -13,6 +15,7 @@
 // followers (they answer READONLY), WAIT, snapshots, and the resync of a deposed leader that
 // had applied writes which never committed.
 #include <asio.hpp>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -23,6 +26,7 @@
 
 #include "node/config/settings.h"
 #include "node/region/entry_log_file.h"
+#include "node/region/log_writer.h"
 #include "node/region/peer_link.h"
 #include "node/region/region_status.h"
 #include "replication/election/raft_state_machine.h"
@@ -102,7 +106,12 @@ class RegionService {
   Settings settings_;
   std::string state_path_;
   std::string log_path_;
-  std::optional<EntryLogFile> log_file_;
+  std::unique_ptr<LogWriter> writer_;  // owns the log file; writes off the event loop
+  // Messages that promise something durable (votes, acknowledgements), held until every write
+  // queued before them is done: (writer job number, messages), in order.
+  std::deque<std::pair<std::uint64_t, std::vector<election::Message>>> held_messages_;
+  std::uint64_t written_through_ = 0;
+  void on_written(std::uint64_t through, std::optional<election::EntryId> last, const std::string& error);
   election::NodeId self_;
   std::string self_name_;
   std::vector<std::unique_ptr<Peer>> peers_;  // every other node

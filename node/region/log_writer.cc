@@ -1,0 +1,73 @@
+#include "node/region/log_writer.h"
+
+#include "node/region/hard_state_file.h"
+
+namespace tern::node {
+
+LogWriter::LogWriter(asio::io_context& io, EntryLogFile file, std::string state_path, OnDone on_done)
+    : io_(io),
+      file_(std::move(file)),
+      state_path_(std::move(state_path)),
+      on_done_(std::move(on_done)),
+      thread_([this] { run(); }) {}
+
+LogWriter::~LogWriter() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  thread_.join();
+  alive_.reset();
+}
+
+std::uint64_t LogWriter::submit(Job job) {
+  {
+    std::lock_guard lock(mutex_);
+    queue_.push_back(std::move(job));
+    queued_through_ = ++submitted_;
+  }
+  wake_.notify_one();
+  return submitted_;
+}
+
+void LogWriter::wait_idle() {
+  std::unique_lock lock(mutex_);
+  idle_.wait(lock, [this] { return written_through_ == queued_through_; });
+}
+
+void LogWriter::run() {
+  std::optional<election::EntryId> last_written;
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stopping, and everything is written
+    std::deque<Job> group;
+    group.swap(queue_);
+    const std::uint64_t through = queued_through_;
+    lock.unlock();
+    // One fdatasync for the whole group; then the newest hard state (it supersedes the others).
+    std::string error;
+    bool wrote = false;
+    const election::HardState* hard_state = nullptr;
+    for (const Job& job : group) {
+      if (!job.entries.empty() && error.empty()) {
+        error = file_.write(job.entries, false);
+        wrote = true;
+        if (error.empty()) last_written = job.entries.back().id();
+      }
+      if (job.hard_state) hard_state = &*job.hard_state;
+    }
+    if (wrote && error.empty()) error = file_.sync();
+    if (hard_state != nullptr && error.empty()) error = save_hard_state(state_path_, *hard_state);
+    if (!error.empty()) last_written.reset();  // unknown until a later write succeeds
+    asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_), through, written = last_written, error] {
+      if (alive.lock()) on_done_(through, written, error);
+    });
+    lock.lock();
+    written_through_ = through;
+    idle_.notify_all();
+  }
+}
+
+}  // namespace tern::node

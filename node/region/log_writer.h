@@ -1,0 +1,70 @@
+#pragma once
+// LogWriter: the region log's storage writes on a thread of their own, so the event loop keeps
+// serving clients and peers while a write syncs (group commit: writes queued meanwhile share
+// the next fdatasync). Raft's rules still hold because the edge (region_service.cc) sends a
+// message that promises durability (a vote, an acknowledgement) only once the writes queued
+// before it are done, and the leader counts its own log toward a commit only up to what this
+// writer reported durable (ElectionConfig::async_persistence, thesis §10.2.1).
+//
+// Jobs are done in submission order; each completion runs on the io_context, in order, with the
+// highest job number done and the last entry written. A failed job fails every job of its group
+// (the caller drops what waited for them, as a lost message).
+#include <asio.hpp>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "node/region/entry_log_file.h"
+#include "replication/election/types.h"
+
+namespace tern::node {
+
+class LogWriter {
+ public:
+  struct Job {
+    std::vector<election::Entry> entries;
+    std::optional<election::HardState> hard_state;  // written after the entries
+  };
+  // (done through job number, last entry written so far or nullopt, error or empty)
+  using OnDone = std::function<void(std::uint64_t, std::optional<election::EntryId>, const std::string&)>;
+
+  LogWriter(asio::io_context& io, EntryLogFile file, std::string state_path, OnDone on_done);
+  LogWriter(const LogWriter&) = delete;
+  LogWriter& operator=(const LogWriter&) = delete;
+  ~LogWriter();  // finishes the queued jobs, then joins
+
+  // Queues a job; its number (1, 2, ...).
+  std::uint64_t submit(Job job);
+  // Blocks until every submitted job is written (completions still arrive through the loop).
+  void wait_idle();
+  [[nodiscard]] std::uint64_t submitted() const { return submitted_; }
+
+ private:
+  void run();
+
+  asio::io_context& io_;
+  EntryLogFile file_;  // touched only by the thread
+  std::string state_path_;
+  OnDone on_done_;
+  std::uint64_t submitted_ = 0;  // event-loop side
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::condition_variable idle_;
+  std::deque<Job> queue_;
+  std::uint64_t queued_through_ = 0;
+  std::uint64_t written_through_ = 0;
+  bool stopping_ = false;
+  std::thread thread_;
+  // Completions still queued on the loop after the writer is gone find this expired.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace tern::node
