@@ -188,7 +188,7 @@ void RegionService::accept() {
 }
 
 void RegionService::dial(Peer& peer) {
-  if (stopped_) return;
+  if (stopped_ || peer.connecting || peer.outgoing) return;  // one link per peer at a time
   std::string error;
   const auto address = address_of(io_, peer.address.host, &error);
   if (!error.empty()) {
@@ -199,9 +199,12 @@ void RegionService::dial(Peer& peer) {
   const asio::ip::tcp::endpoint endpoint(address,
                                          static_cast<std::uint16_t>(peer.address.port + settings_.region_port_offset));
   auto socket = std::make_shared<asio::ip::tcp::socket>(io_);
+  peer.connecting = true;
   socket->async_connect(endpoint, [this, &peer, socket](const asio::error_code& connect_error) {
+    peer.connecting = false;
     if (stopped_) return;
     if (connect_error) {
+      peer.parked.clear();  // their clients time out with TRYAGAIN (forward_deadlines_)
       schedule_redial(peer);
       return;
     }
@@ -221,11 +224,14 @@ void RegionService::dial(Peer& peer) {
           hello->set_node_name(self_name_);
           auto frame = replication::encode_frame(hello_message);
           if (frame.ok()) l.send(std::move(frame.value()));
+          for (std::string& parked : peer.parked) l.send(std::move(parked));
+          peer.parked.clear();
           log_line(LogLevel::kVerbose, "Region peer link to " + peer.address.name + " is up");
         },
         [](PeerLink&, const wire::PeerMessage&) {},  // nothing is sent back on a dialled link
         [this, &peer](PeerLink&) {
           peer.outgoing.reset();
+          peer.parked.clear();
           schedule_redial(peer);
         });
   });
@@ -276,17 +282,15 @@ void RegionService::on_message(PeerLink& link, const wire::PeerMessage& message)
   if (!link.peer_name.empty() && message.has_forwarded_write()) {
     const wire::ForwardedWrite& write = message.forwarded_write();
     const election::NodeId from = id_of(link.peer_name);
-    if (soft_state_.role != election::Role::kLeader || !on_forwarded) {
-      send_reply(from, write.request_id(), "-TRYAGAIN this node no longer leads the region, retry shortly\r\n", 0);
+    // A new leader accepts writes once its first entry commits (one round): a follower that
+    // already knows it may forward before then, so the write waits here for that round.
+    constexpr std::size_t kMaxWaiting = 16384;
+    if (soft_state_.role == election::Role::kLeader && !soft_state_.accepts_writes && on_forwarded &&
+        waiting_forwards_.size() < kMaxWaiting) {
+      waiting_forwards_.emplace_back(from, write);
       return;
     }
-    std::vector<std::string_view> args(write.arguments().begin(), write.arguments().end());
-    auto [reply, index] = on_forwarded(write.database(), static_cast<int>(write.resp_protocol()), args);
-    if (index > machine_->status().commit.value) {
-      held_replies_.push_back(HeldReply{from, write.request_id(), std::move(reply), index});
-    } else {
-      send_reply(from, write.request_id(), reply, index);
-    }
+    run_forwarded(from, write);
     return;
   }
   if (!link.peer_name.empty() && message.has_forwarded_reply()) {
@@ -387,6 +391,12 @@ void RegionService::drain() {
   }
   draining_ = false;
   if (rebuild_pending_) rebuild();
+  if (!waiting_forwards_.empty() &&
+      (soft_state_.accepts_writes || soft_state_.role != election::Role::kLeader)) {
+    auto waiting = std::move(waiting_forwards_);
+    waiting_forwards_.clear();
+    for (const auto& [from, write] : waiting) run_forwarded(from, write);  // TRYAGAIN if deposed
+  }
   release_replies();
   if (on_drained) on_drained();
   reported_commit_ = machine_->status().commit.value;
@@ -435,13 +445,26 @@ void RegionService::rebuild() {
   }
 }
 
+void RegionService::run_forwarded(election::NodeId from, const wire::ForwardedWrite& write) {
+  if (soft_state_.role != election::Role::kLeader || !on_forwarded) {
+    send_reply(from, write.request_id(), "-TRYAGAIN this node no longer leads the region, retry shortly\r\n", 0);
+    return;
+  }
+  std::vector<std::string_view> args(write.arguments().begin(), write.arguments().end());
+  auto [reply, index] = on_forwarded(write.database(), static_cast<int>(write.resp_protocol()), args);
+  if (index > machine_->status().commit.value) {
+    held_replies_.push_back(HeldReply{from, write.request_id(), std::move(reply), index});
+  } else {
+    send_reply(from, write.request_id(), reply, index);
+  }
+}
+
 bool RegionService::forward(std::uint64_t request_id, std::uint32_t db, int protocol,
                             std::span<const std::string_view> args) {
   if (!soft_state_.leader || *soft_state_.leader == self_) return false;
   const election::NodeId leader = *soft_state_.leader;
   for (auto& peer : peers_) {
     if (peer->id != leader) continue;
-    if (!peer->outgoing || !peer->outgoing->open()) return false;
     wire::PeerMessage message;
     wire::ForwardedWrite* write = message.mutable_forwarded_write();
     write->set_request_id(request_id);
@@ -450,7 +473,19 @@ bool RegionService::forward(std::uint64_t request_id, std::uint32_t db, int prot
     for (std::string_view a : args) write->add_arguments(std::string(a));
     auto frame = replication::encode_frame(message);
     if (!frame.ok()) return false;
-    peer->outgoing->send(std::move(frame.value()));
+    if (peer->outgoing) {
+      peer->outgoing->send(std::move(frame.value()));  // queued while its handshake runs
+    } else {
+      // A node learns who leads from the leader's own link, possibly before its link to the
+      // leader is up (a redial may be backing off): dial now and send once it is.
+      constexpr std::size_t kMaxParked = 4096;
+      if (peer->parked.size() >= kMaxParked) return false;
+      peer->parked.push_back(std::move(frame.value()));
+      if (!peer->connecting) {
+        peer->redial.cancel();
+        dial(*peer);
+      }
+    }
     // Bounded: a leader that dies with the write in flight must not hold the client for ever.
     constexpr std::uint64_t kForwardTimeoutMs = 5000;
     forward_deadlines_[request_id] = ticks_ + kForwardTimeoutMs / std::max<std::uint32_t>(1, settings_.region_tick_ms);

@@ -83,6 +83,9 @@ class RegionService {
     std::shared_ptr<PeerLink> outgoing;
     asio::steady_timer redial;
     int failures = 0;
+    bool connecting = false;
+    // Forwarded writes for this peer made while no link to it was open: sent once one is.
+    std::vector<std::string> parked;
     explicit Peer(asio::io_context& io) : redial(io) {}
   };
 
@@ -133,6 +136,9 @@ class RegionService {
     std::uint64_t log_index;
   };
   std::vector<HeldReply> held_replies_;
+  // On a new leader that does not accept writes yet: forwarded writes, run once it does.
+  std::vector<std::pair<election::NodeId, wire::ForwardedWrite>> waiting_forwards_;
+  void run_forwarded(election::NodeId from, const wire::ForwardedWrite& write);
   std::uint64_t ticks_ = 0;
   void send_reply(election::NodeId to, std::uint64_t request_id, std::string_view reply, std::uint64_t log_index);
   void send_frame(election::NodeId to, const wire::PeerMessage& message);
