@@ -371,8 +371,12 @@ void RegionService::drain() {
     if (!held.empty()) held_messages_.emplace_back(waits_for, std::move(held));
     // 3. Apply, in log order. A committed entry is durable on a majority, so it may be applied
     //    before this node's own write of it lands (after a crash it comes back from the leader).
+    //    Entries of a term this process led hold its own writes, which it applied when it made
+    //    them: decoding them again would only find every op already known.
     for (const election::Entry& entry : output.committed_entries) {
-      if (entry.kind == election::EntryKind::kApplication && on_apply) on_apply(entry.payload);
+      if (entry.kind != election::EntryKind::kApplication || !on_apply) continue;
+      if (led_term_ != 0 && entry.term.value == led_term_) continue;
+      on_apply(entry.payload);
     }
     if (output.soft_state && *output.soft_state != soft_state_) {
       const bool deposed = soft_state_.role == election::Role::kLeader &&
@@ -381,6 +385,7 @@ void RegionService::drain() {
       if (deposed && now.last_log.index > now.applied) rebuild_pending_ = true;
       const bool leader_changed = output.soft_state->leader != soft_state_.leader;
       soft_state_ = *output.soft_state;
+      if (soft_state_.role == election::Role::kLeader) led_term_ = machine_->term().value;
       if (leader_changed || soft_state_.role == election::Role::kLeader) {
         log_line(LogLevel::kNotice, "Region " + settings_.region + ": " + self_name_ + " is " +
                                         role_text(soft_state_.role) + ", leader " +
@@ -439,6 +444,7 @@ void RegionService::rebuild() {
                                                         "rebuilding its keyspace from the log (" +
                                   std::to_string(applied) + " entries)");
   if (on_rebuild) on_rebuild();
+  led_term_ = 0;  // the keyspace is emptied: every entry from here on must be applied
   for (const election::Entry& entry : logged.entries) {
     if (entry.index.value > applied) break;
     if (entry.kind == election::EntryKind::kApplication && on_apply) on_apply(entry.payload);

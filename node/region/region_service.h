@@ -151,6 +151,9 @@ class RegionService {
   std::uint64_t pending_index_ = 0;
   void flush_proposals();
   bool rebuild_pending_ = false;
+  // The term this process leads or led last, whose application entries it applied as it made
+  // them (so it skips them when they commit); 0 after a rebuild or a restart.
+  std::uint64_t led_term_ = 0;
   std::uint64_t reported_commit_ = 0;
   bool reported_leader_ = false;
 };
