@@ -6,7 +6,8 @@ replica attached (Redis's asynchronous replication, the managed-service default)
 region with region-ack quorum (a reply waits for a majority); the same region with region-ack
 local. For each run, each target in turn (the order rotates from run to run) gets
     redis-benchmark -h 127.0.0.1 -p PORT -t set -P 16 -c 50 -n REQUESTS -d 64 -r 1000000 -q --csv
-(against the region's leader). Medians over --runs runs, ratios to the single node and to
+(against the region's leader). --fsync-no adds a quorum region with region-fsync no, to show
+what the log's fsync costs (the default stays region-fsync always). Medians over --runs runs, ratios to the single node and to
 redis-server with a replica. Then the failover drill of bench/run failover (--kills kills).
 Target (issue 5): quorum >= 0.7x a single node.
 """
@@ -42,6 +43,8 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--requests", type=int, default=500000)
     parser.add_argument("--kills", type=int, default=20, help="0 skips the failover drill")
+    parser.add_argument("--fsync-no", action="store_true",
+                        help="also a quorum region with region-fsync no (what fsync costs; not the default)")
     args = parser.parse_args()
     started = []
     with tempfile.TemporaryDirectory(prefix="tern-region-bench-") as tmp:
@@ -59,10 +62,13 @@ def main():
             wait_until(lambda: replica.client().info("replication")["master_link_status"] == "up", 30,
                        "the Redis replica linked")
             regions = {}
-            for mode in ("quorum", "local"):
+            modes = {"quorum": ["--region-ack", "quorum"], "local": ["--region-ack", "local"]}
+            if args.fsync_no:
+                modes["quorum_fsync_no"] = ["--region-ack", "quorum", "--region-fsync", "no"]
+            for mode, extra in modes.items():
                 (tmp / mode).mkdir()
                 region = Region(tmp / mode)
-                region.extra = ["--region-ack", mode]
+                region.extra = extra
                 region.start_all()
                 started.append(region)
                 leader = wait_until(region.leader, ELECTION_DEADLINE_S, f"a {mode} leader")
@@ -81,6 +87,9 @@ def main():
                   f"ratio={med['quorum'] / med['single']:.2f}")
             print(f"region: test=SET P=16 single={med['single']:.0f} local={med['local']:.0f} "
                   f"ratio={med['local'] / med['single']:.2f}")
+            if args.fsync_no:
+                print(f"region: test=SET P=16 single={med['single']:.0f} quorum_fsync_no={med['quorum_fsync_no']:.0f} "
+                      f"ratio={med['quorum_fsync_no'] / med['single']:.2f}")
             print(f"region: test=SET P=16 redis_with_replica={med['redis_with_replica']:.0f} "
                   f"quorum={med['quorum']:.0f} ratio={med['quorum'] / med['redis_with_replica']:.2f}")
         finally:

@@ -4,11 +4,13 @@
 
 namespace tern::node {
 
-LogWriter::LogWriter(asio::io_context& io, EntryLogFile file, std::string state_path, OnDone on_done)
+LogWriter::LogWriter(asio::io_context& io, EntryLogFile file, std::string state_path, OnDone on_done,
+                     Sync sync)
     : io_(io),
       file_(std::move(file)),
       state_path_(std::move(state_path)),
       on_done_(std::move(on_done)),
+      sync_(sync),
       thread_([this] { run(); }) {}
 
 LogWriter::~LogWriter() {
@@ -37,11 +39,30 @@ void LogWriter::wait_idle() {
 }
 
 void LogWriter::run() {
+  using Clock = std::chrono::steady_clock;
+  constexpr auto kSecond = std::chrono::seconds(1);
   std::optional<election::EntryId> last_written;
+  bool unsynced = false;  // written since the last fdatasync (everysec and no)
+  auto last_sync = Clock::now();
   std::unique_lock lock(mutex_);
   for (;;) {
-    wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-    if (queue_.empty()) return;  // stopping, and everything is written
+    const auto ready = [this] { return stopping_ || !queue_.empty(); };
+    if (sync_ == Sync::kEverySecond && unsynced) {
+      wake_.wait_until(lock, last_sync + kSecond, ready);
+    } else {
+      wake_.wait(lock, ready);
+    }
+    if (queue_.empty()) {
+      if (unsynced && (stopping_ || (sync_ == Sync::kEverySecond && Clock::now() >= last_sync + kSecond))) {
+        lock.unlock();
+        (void)file_.sync();  // best effort: nothing waits for it in these modes
+        unsynced = false;
+        last_sync = Clock::now();
+        lock.lock();
+      }
+      if (stopping_) return;  // everything is written
+      continue;
+    }
     std::deque<Job> group;
     group.swap(queue_);
     const std::uint64_t through = queued_through_;
@@ -58,7 +79,14 @@ void LogWriter::run() {
       }
       if (job.hard_state) hard_state = &*job.hard_state;
     }
-    if (wrote && error.empty()) error = file_.sync();
+    if (wrote && error.empty()) {
+      unsynced = true;
+      if (sync_ == Sync::kEveryWrite || (sync_ == Sync::kEverySecond && Clock::now() >= last_sync + kSecond)) {
+        error = file_.sync();
+        unsynced = false;
+        last_sync = Clock::now();
+      }
+    }
     if (hard_state != nullptr && error.empty()) error = save_hard_state(state_path_, *hard_state);
     if (!error.empty()) last_written.reset();  // unknown until a later write succeeds
     asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_), through, written = last_written, error] {

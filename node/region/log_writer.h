@@ -6,10 +6,15 @@
 // before it are done, and the leader counts its own log toward a commit only up to what this
 // writer reported durable (ElectionConfig::async_persistence, thesis §10.2.1).
 //
+// "Durable" means fsync'd with Sync::kEveryWrite (region-fsync always, the default); with the
+// other modes it means handed to the OS (write()), which survives a crash of the process but not
+// of the OS (README, region-fsync).
+//
 // Jobs are done in submission order; each completion runs on the io_context, in order, with the
 // highest job number done and the last entry written. A failed job fails every job of its group
 // (the caller drops what waited for them, as a lost message).
 #include <asio.hpp>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -28,6 +33,9 @@ namespace tern::node {
 
 class LogWriter {
  public:
+  // When entries reach the disk (region-fsync): before their job counts as written, about once
+  // a second, or whenever the OS writes them back. The hard state is fsync'd in every mode.
+  enum class Sync : std::uint8_t { kEveryWrite, kEverySecond, kNever };
   struct Job {
     std::vector<election::Entry> entries;
     std::optional<election::HardState> hard_state;  // written after the entries
@@ -35,7 +43,8 @@ class LogWriter {
   // (done through job number, last entry written so far or nullopt, error or empty)
   using OnDone = std::function<void(std::uint64_t, std::optional<election::EntryId>, const std::string&)>;
 
-  LogWriter(asio::io_context& io, EntryLogFile file, std::string state_path, OnDone on_done);
+  LogWriter(asio::io_context& io, EntryLogFile file, std::string state_path, OnDone on_done,
+            Sync sync = Sync::kEveryWrite);
   LogWriter(const LogWriter&) = delete;
   LogWriter& operator=(const LogWriter&) = delete;
   ~LogWriter();  // finishes the queued jobs, then joins
@@ -53,6 +62,7 @@ class LogWriter {
   EntryLogFile file_;  // touched only by the thread
   std::string state_path_;
   OnDone on_done_;
+  Sync sync_;
   std::uint64_t submitted_ = 0;  // event-loop side
 
   std::mutex mutex_;

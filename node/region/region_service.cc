@@ -109,7 +109,10 @@ bool RegionService::start(std::string* error) {
       io_, std::move(std::get<EntryLogFile>(opened)), state_path_,
       [this](std::uint64_t through, std::optional<election::EntryId> last, const std::string& failure) {
         on_written(through, last, failure);
-      });
+      },
+      settings_.region_fsync == Settings::RegionFsync::kNo         ? LogWriter::Sync::kNever
+      : settings_.region_fsync == Settings::RegionFsync::kEverySec ? LogWriter::Sync::kEverySecond
+                                                                   : LogWriter::Sync::kEveryWrite);
   if (entries.dropped_torn_tail) {
     log_line(LogLevel::kWarning, "Region log '" + log_path_ + "': dropped a record torn by a crash");
   }

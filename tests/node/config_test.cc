@@ -410,9 +410,10 @@ TEST_CASE("config knows every name redis-server 7.0.15 lists, with its default")
     ++names;
   }
   CHECK(names == 192);
-  // ...and CONFIG GET * lists those names plus tern's own ten (region, region-id, node-id,
-  // region-nodes, region-port-offset, region-tls-{ca,cert,key}-file, region-ack, region-tick).
-  CHECK(config.get("*").size() == names + 10);
+  // ...and CONFIG GET * lists those names plus tern's own eleven (region, region-id, node-id,
+  // region-nodes, region-port-offset, region-tls-{ca,cert,key}-file, region-ack, region-fsync,
+  // region-tick).
+  CHECK(config.get("*").size() == names + 11);
 }
 
 TEST_CASE("directive table rows are consistent") {

@@ -82,5 +82,30 @@ TEST_CASE("the log writer lands jobs in order and reports each group on the even
   CHECK(std::get<election::HardState>(state).voted_for == election::NodeId{3});
 }
 
+TEST_CASE("with region-fsync everysec or no the log writer still reports each write and keeps them") {
+  for (const LogWriter::Sync sync : {LogWriter::Sync::kEverySecond, LogWriter::Sync::kNever}) {
+    const std::string log_path = writer_temp_path("lazy.log");
+    asio::io_context io;
+    std::optional<election::EntryId> reported;
+    {
+      EntryLogFile::Loaded loaded;
+      auto opened = EntryLogFile::open(log_path, &loaded);
+      REQUIRE(std::holds_alternative<EntryLogFile>(opened));
+      LogWriter writer(
+          io, std::move(std::get<EntryLogFile>(opened)), writer_temp_path("lazy.state"),
+          [&](std::uint64_t, std::optional<election::EntryId> last, const std::string&) { reported = last; }, sync);
+      writer.submit({{log_entry(1, 1, "a")}, std::nullopt});
+      writer.submit({{log_entry(1, 2, "b")}, std::nullopt});
+      writer.wait_idle();
+      io.run();
+    }
+    CHECK(reported == election::EntryId{election::Term{1}, election::LogIndex{2}});
+    EntryLogFile::Loaded reloaded;
+    auto reopened = EntryLogFile::open(log_path, &reloaded);
+    REQUIRE(std::holds_alternative<EntryLogFile>(reopened));
+    CHECK(reloaded.entries.size() == 2);
+  }
+}
+
 }  // namespace
 }  // namespace tern::node
