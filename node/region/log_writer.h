@@ -72,9 +72,9 @@ class LogWriter {
   std::uint64_t queued_through_ = 0;
   std::uint64_t written_through_ = 0;
   bool stopping_ = false;
-  std::thread thread_;
   // Completions still queued on the loop after the writer is gone find this expired.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  std::thread thread_;  // last: starts once every member above exists
 };
 
 }  // namespace tern::node
