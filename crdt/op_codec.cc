@@ -33,6 +33,7 @@
 #include <utility>
 
 #include "crdt/number_text.h"
+#include "crdt/protobuf_element_walk.h"
 
 namespace tern::crdt {
 namespace {
@@ -339,72 +340,26 @@ Result<Op> decode_checked(const wire::Op& in, const CodecLimits& limits, RecordB
 
 // ---- counting before parsing -------------------------------------------------------------
 
-// Protobuf builds one object per element of a repeated message field, several times the two
-// bytes an empty element takes on the wire. Counting the elements first, straight off the
-// bytes, lets decode_batch refuse a batch before building anything for it.
-struct ElementCounts {
-  std::size_t ops = 0;
-  std::size_t records = 0;
-};
-
-// Deeper than any path in tern_ops.proto; the schema has no recursive message.
-constexpr int kMaxNesting = 8;
-
-// Walks the message of `type` that fills `in` up to its current limit. Other fields are
-// skipped; whether the bytes are a valid message is for the parser to say, so the walk
-// refuses only what it cannot step over.
-Refusal count_elements(pb::io::CodedInputStream& in, const pb::Descriptor& type, int depth,
-                       const CodecLimits& limits, ElementCounts& counts) {
-  if (depth > kMaxNesting) return Errc::kMalformed;
-  for (;;) {
-    const std::uint32_t tag = in.ReadTag();
-    if (tag == 0) return in.ConsumedEntireMessage() ? Refusal{} : Refusal{Errc::kMalformed};
-    const int number = static_cast<int>(tag >> 3);
-    if (number == 0) return Errc::kMalformed;
-    switch (tag & 7) {
-      case 0: {  // varint
-        std::uint64_t ignored = 0;
-        if (!in.ReadVarint64(&ignored)) return Errc::kMalformed;
-        break;
-      }
-      case 1: {  // fixed64
-        std::uint64_t ignored = 0;
-        if (!in.ReadLittleEndian64(&ignored)) return Errc::kMalformed;
-        break;
-      }
-      case 5: {  // fixed32
-        std::uint32_t ignored = 0;
-        if (!in.ReadLittleEndian32(&ignored)) return Errc::kMalformed;
-        break;
-      }
-      case 2: {  // length-delimited
-        std::uint32_t length = 0;
-        if (!in.ReadVarint32(&length)) return Errc::kMalformed;
-        if (length > static_cast<std::uint32_t>(in.BytesUntilLimit())) return Errc::kMalformed;
-        const pb::FieldDescriptor* field = type.FindFieldByNumber(number);
-        if (field == nullptr || field->type() != pb::FieldDescriptor::TYPE_MESSAGE) {
-          if (!in.Skip(static_cast<int>(length))) return Errc::kMalformed;
-          break;
-        }
-        if (field->is_repeated()) {
-          if (field->message_type() == wire::Op::descriptor()) {
-            if (++counts.ops > limits.max_ops_per_batch) return Errc::kTooLarge;
-          } else if (++counts.records > limits.max_observations) {
-            return Errc::kTooLarge;
-          }
-        }
-        const auto outer = in.PushLimit(static_cast<int>(length));
-        if (auto refused = count_elements(in, *field->message_type(), depth + 1, limits, counts)) {
-          return refused;
-        }
-        in.PopLimit(outer);
-        break;
-      }
-      default:  // groups and the undefined wire types 6 and 7; no tern writer emits them
-        return Errc::kMalformed;
+// Counts ops and the records inside them (protobuf_element_walk.h says why), stopping at the
+// first limit passed.
+class BatchElementLimits final : public RepeatedElementVisitor {
+ public:
+  explicit BatchElementLimits(const CodecLimits& limits) : limits_(limits) {}
+  bool on_elements(const pb::FieldDescriptor& field, std::size_t elements) override {
+    if (field.type() != pb::FieldDescriptor::TYPE_MESSAGE) return true;  // no object each
+    if (field.message_type() == wire::Op::descriptor()) {
+      ops_ += elements;
+      return ops_ <= limits_.max_ops_per_batch;
     }
+    records_ += elements;
+    return records_ <= limits_.max_observations;
   }
-}
+
+ private:
+  const CodecLimits& limits_;
+  std::size_t ops_ = 0;
+  std::size_t records_ = 0;
+};
 
 }  // namespace
 
@@ -525,9 +480,14 @@ Result<DecodedBatch> decode_batch(std::span<const std::byte> bytes, const CodecL
   {
     pb::io::CodedInputStream in(data, size);
     in.PushLimit(size);  // so every nested length can be checked against what is left
-    ElementCounts counts;
-    if (auto refused = count_elements(in, *wire::OpBatch::descriptor(), 0, limits, counts)) {
-      return *refused;
+    BatchElementLimits counts(limits);
+    switch (walk_repeated_elements(in, *wire::OpBatch::descriptor(), counts)) {
+      case ElementWalk::kComplete:
+        break;
+      case ElementWalk::kMalformed:
+        return Errc::kMalformed;
+      case ElementWalk::kStopped:
+        return Errc::kTooLarge;
     }
   }
   wire::OpBatch batch;

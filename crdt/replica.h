@@ -44,6 +44,16 @@ class Replica {
     keyspace_.clear();
     outbox_.clear();
   }
+  // Replaces the keyspace with a restored snapshot (a region node far behind its leader's log,
+  // or restarting from its own snapshot). The clock keeps its reading and observes every stamp
+  // the snapshot has applied, so no stamp is ever issued twice or below what it holds.
+  void restore_keyspace(Keyspace restored) {
+    keyspace_ = std::move(restored);
+    outbox_.clear();
+    for (std::size_t r = 0; r < keyspace_.applied().size(); ++r) {
+      clock_.observe(keyspace_.applied().at(RegionId{static_cast<std::uint8_t>(r)}));
+    }
+  }
   [[nodiscard]] const HybridLogicalClock& clock() const { return clock_; }
 
   // A remote op, delivered per the contract in keyspace.h. False for a duplicate.

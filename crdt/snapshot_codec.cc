@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "crdt/number_text.h"
+#include "crdt/protobuf_element_walk.h"
 
 namespace tern::crdt {
 namespace {
@@ -136,62 +137,20 @@ Refusal decode_timed(const Repeated<wire::SnapshotTimedStamp>& in, std::vector<I
 
 // ---- counting before parsing -------------------------------------------------------------
 
-// Deeper than any path in tern_snapshot.proto; the schema has no recursive message.
-constexpr int kMaxNesting = 8;
-
-// Walks the message of `type` that fills `in` up to its current limit, counting every element
-// of a repeated message field (op_codec.cc's walk, for this schema). Whether the bytes are a
-// valid message is for the parser to say; the walk refuses only what it cannot step over.
-Refusal count_elements(pb::io::CodedInputStream& in, const pb::Descriptor& type, int depth,
-                       std::size_t limit, std::size_t& count) {
-  static const SnapshotRefusal kUnwalkable{Errc::kMalformed, "the key batch does not parse"};
-  if (depth > kMaxNesting) return kUnwalkable;
-  for (;;) {
-    const std::uint32_t tag = in.ReadTag();
-    if (tag == 0) return in.ConsumedEntireMessage() ? Refusal{} : Refusal{kUnwalkable};
-    const int number = static_cast<int>(tag >> 3);
-    if (number == 0) return kUnwalkable;
-    switch (tag & 7) {
-      case 0: {
-        std::uint64_t ignored = 0;
-        if (!in.ReadVarint64(&ignored)) return kUnwalkable;
-        break;
-      }
-      case 1: {
-        std::uint64_t ignored = 0;
-        if (!in.ReadLittleEndian64(&ignored)) return kUnwalkable;
-        break;
-      }
-      case 5: {
-        std::uint32_t ignored = 0;
-        if (!in.ReadLittleEndian32(&ignored)) return kUnwalkable;
-        break;
-      }
-      case 2: {
-        std::uint32_t length = 0;
-        if (!in.ReadVarint32(&length)) return kUnwalkable;
-        if (length > static_cast<std::uint32_t>(in.BytesUntilLimit())) return kUnwalkable;
-        const pb::FieldDescriptor* field = type.FindFieldByNumber(number);
-        if (field == nullptr || field->type() != pb::FieldDescriptor::TYPE_MESSAGE) {
-          if (!in.Skip(static_cast<int>(length))) return kUnwalkable;
-          break;
-        }
-        if (field->is_repeated() && ++count > limit) {
-          return refuse(Errc::kTooLarge, "the key batch holds more than " + std::to_string(limit) +
-                                             " records (max_records_per_batch)");
-        }
-        const auto outer = in.PushLimit(static_cast<int>(length));
-        if (auto refused = count_elements(in, *field->message_type(), depth + 1, limit, count)) {
-          return refused;
-        }
-        in.PopLimit(outer);
-        break;
-      }
-      default:
-        return kUnwalkable;
-    }
+// Counts the records of a key batch (protobuf_element_walk.h says why).
+class KeyBatchRecordLimit final : public RepeatedElementVisitor {
+ public:
+  explicit KeyBatchRecordLimit(std::size_t limit) : limit_(limit) {}
+  bool on_elements(const pb::FieldDescriptor& field, std::size_t elements) override {
+    if (field.type() != pb::FieldDescriptor::TYPE_MESSAGE) return true;  // no object each
+    count_ += elements;
+    return count_ <= limit_;
   }
-}
+
+ private:
+  std::size_t limit_;
+  std::size_t count_ = 0;
+};
 
 }  // namespace
 
@@ -288,10 +247,16 @@ SnapshotResult<std::vector<RestoredKey>> decode_key_batch(std::span<const std::b
   {
     pb::io::CodedInputStream in(data, size);
     in.PushLimit(size);  // so every nested length can be checked against what is left
-    std::size_t count = 0;
-    if (auto refused = count_elements(in, *wire::SnapshotKeyBatch::descriptor(), 0,
-                                      limits.max_records_per_batch, count)) {
-      return *refused;
+    KeyBatchRecordLimit records(limits.max_records_per_batch);
+    switch (walk_repeated_elements(in, *wire::SnapshotKeyBatch::descriptor(), records)) {
+      case ElementWalk::kComplete:
+        break;
+      case ElementWalk::kMalformed:
+        return refuse(Errc::kMalformed, "the key batch does not parse");
+      case ElementWalk::kStopped:
+        return refuse(Errc::kTooLarge, "the key batch holds more than " +
+                                           std::to_string(limits.max_records_per_batch) +
+                                           " records (max_records_per_batch)");
     }
   }
   wire::SnapshotKeyBatch batch;

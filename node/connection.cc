@@ -35,19 +35,26 @@ bool can_change_authentication(std::string_view command) {
 
 }  // namespace
 
-Connection::Connection(Server& server, asio::ip::tcp::socket socket)
-    : server_(server), socket_(std::move(socket)), parser_(parser_limits(server.node().settings())) {}
+Connection::Connection(Server& server, bool plaintext)
+    : server_(server), parser_(parser_limits(server.node().settings())), plaintext_(plaintext) {
+  // The idle `timeout` looks at every connection, a TLS one still in its handshake included:
+  // it has been idle only since now.
+  client_.created_ms = server.node().store().now_ms();
+  client_.last_interaction_ms = client_.created_ms;
+}
 
-void Connection::start() {
+void Connection::serve() {
+  if (closed_) return;
   Node& node = server_.node();
+  asio::ip::tcp::socket& socket = tcp_socket();
   asio::error_code ec;
-  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
-  if (node.settings().tcp_keepalive > 0) socket_.set_option(asio::socket_base::keep_alive(true), ec);
+  socket.set_option(asio::ip::tcp::no_delay(true), ec);
+  if (node.settings().tcp_keepalive > 0) socket.set_option(asio::socket_base::keep_alive(true), ec);
   client_.id = node.next_client_id();
-  client_.fd = static_cast<int>(socket_.native_handle());
-  const auto remote = socket_.remote_endpoint(ec);
+  client_.fd = static_cast<int>(socket.native_handle());
+  const auto remote = socket.remote_endpoint(ec);
   if (!ec) client_.address = endpoint_text(remote);
-  const auto local = socket_.local_endpoint(ec);
+  const auto local = socket.local_endpoint(ec);
   if (!ec) client_.local_address = endpoint_text(local);
   client_.created_ms = node.store().now_ms();
   client_.last_interaction_ms = client_.created_ms;
@@ -64,6 +71,7 @@ void Connection::start() {
     });
   };
   node.add_client(client_);
+  registered_ = true;
   read();
 }
 
@@ -71,20 +79,41 @@ void Connection::read() {
   if (closed_ || reading_) return;
   reading_ = true;
   auto buffer = parser_.prepare(kReadChunk);
-  socket_.async_read_some(asio::buffer(buffer.data(), buffer.size()),
-                          [self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
-                            self->reading_ = false;
-                            if (ec) {
-                              self->close();
-                              return;
-                            }
-                            self->on_read(n);
-                          });
+  start_read(buffer);
+}
+
+void Connection::read_done(const asio::error_code& ec, std::size_t n) {
+  reading_ = false;
+  if (ec) {
+    close();
+    return;
+  }
+  on_read(n);
+}
+
+// A TLS record starts 0x16 (handshake) 0x03 (major version); no RESP request starts with that
+// control byte, so this cannot refuse a real client. Without it the ClientHello would be read as
+// an inline command and the TLS client would wait for a ServerHello that never comes.
+bool Connection::refuse_tls_on_plain_port() {
+  const std::string_view input = parser_.buffered();
+  if (input.empty() || input[0] != '\x16' || (input.size() > 1 && input[1] != '\x03')) return false;
+  log_line(LogLevel::kWarning, "Client addr=" + client_.address +
+                                   " sent a TLS handshake to the plaintext port; closing it" +
+                                   (server_.node().settings().tls_port != 0
+                                        ? " (TLS clients connect to tls-port " +
+                                              std::to_string(server_.node().settings().tls_port) + ")"
+                                        : " (no tls-port is configured)"));
+  close();
+  return true;
 }
 
 void Connection::on_read(std::size_t n) {
   if (closed_) return;
   parser_.commit(n);
+  if (first_read_) {
+    first_read_ = false;
+    if (plaintext_ && refuse_tls_on_plain_port()) return;
+  }
   server_.node().stats().net_input_bytes += n;
   server_.update_clock();
   batch_status_ = resp::RequestParser::Status::kCommand;  // new bytes: parse again
@@ -191,27 +220,26 @@ void Connection::flush() {
   sending_.swap(client_.output);
   client_.output.clear();
   writing_ = true;
-  asio::async_write(socket_, asio::buffer(sending_),
-                    [self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
-                      self->writing_ = false;
-                      if (ec) {
-                        self->close();
-                        return;
-                      }
-                      self->server_.node().stats().net_output_bytes += n;
-                      self->sending_.clear();
-                      if (self->sending_.capacity() > 1024 * 1024) std::string().swap(self->sending_);
-                      self->flush();
-                    });
+  start_write(sending_);
+}
+
+void Connection::write_done(const asio::error_code& ec, std::size_t n) {
+  writing_ = false;
+  if (ec) {
+    close();
+    return;
+  }
+  server_.node().stats().net_output_bytes += n;
+  sending_.clear();
+  if (sending_.capacity() > 1024 * 1024) std::string().swap(sending_);
+  flush();
 }
 
 void Connection::close() {
   if (closed_) return;
   closed_ = true;
-  asio::error_code ec;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-  socket_.close(ec);
-  server_.node().remove_client(client_);
+  close_transport();
+  if (registered_) server_.node().remove_client(client_);
   client_.wake = nullptr;
   server_.forget(this);
 }

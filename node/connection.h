@@ -4,10 +4,17 @@
 // (replies produced meanwhile wait in ClientState::output and go out in the next write).
 // Limits: query buffer (client-query-buffer-limit) and output buffer (client-output-buffer-limit
 // by class) close the connection as Redis does; a protocol error gets its reply, then closes.
+//
+// The transport is a thin edge: Connection holds everything RESP (parsing, batching, AUTH,
+// HELLO, pub/sub, held replies) and asks a subclass only to start one read, start one write and
+// close. PlainConnection (a TCP socket, node/plain_connection.h) and TlsConnection (TLS over
+// TCP, node/tls_connection.h) are those subclasses. The cost is one virtual call per read or
+// write call, never per byte, and none for parsing or executing.
 #include <array>
 #include <asio.hpp>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -21,22 +28,42 @@ class Server;
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(Server& server, asio::ip::tcp::socket socket);
-  void start();
+  virtual ~Connection() = default;
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  // Begins serving: a plain connection at once, a TLS one once its handshake succeeded.
+  virtual void start() = 0;
   // Writes what is pending; closes once a close was asked for and nothing is left to write.
   void flush();
   void close();
   [[nodiscard]] ClientState& client() { return client_; }
   [[nodiscard]] bool closed() const { return closed_; }
 
+ protected:
+  // `plaintext`: the socket carries RESP directly (its first bytes are checked for a TLS
+  // ClientHello, the sign of a client that wanted tls-port).
+  Connection(Server& server, bool plaintext);
+  // Registers the client with the node and starts reading requests.
+  void serve();
+  // The transport: start one read into `into` / one write of `bytes` (kept alive by the caller
+  // until done), each ending in read_done / write_done; and close the socket.
+  virtual void start_read(std::span<char> into) = 0;
+  virtual void start_write(const std::string& bytes) = 0;
+  virtual void close_transport() = 0;
+  [[nodiscard]] virtual asio::ip::tcp::socket& tcp_socket() = 0;
+  void read_done(const asio::error_code& ec, std::size_t n);
+  void write_done(const asio::error_code& ec, std::size_t n);
+  [[nodiscard]] Server& server() { return server_; }
+
  private:
   void read();
   void on_read(std::size_t n);
+  // A TLS ClientHello on the plaintext port: the client wanted tls-port.
+  bool refuse_tls_on_plain_port();
   void process();
   bool over_output_limit();
 
   Server& server_;
-  asio::ip::tcp::socket socket_;
   resp::RequestParser parser_;
   ClientState client_;
   std::string sending_;
@@ -51,6 +78,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool writing_ = false;
   bool reading_ = false;
   bool closed_ = false;
+  bool registered_ = false;     // added to the node (serve() ran)
+  bool first_read_ = true;      // the first bytes are checked for a TLS handshake
+  const bool plaintext_;
   std::uint64_t soft_limit_since_ms_ = 0;
 };
 

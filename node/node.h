@@ -23,6 +23,7 @@
 #include "node/command_table.h"
 #include "node/config/config.h"
 #include "node/region/region_status.h"
+#include "node/shipping/shipping_status.h"
 #include "node/pubsub.h"
 #include "node/stats.h"
 #include "node/store.h"
@@ -97,8 +98,11 @@ class Node {
   [[nodiscard]] std::uint64_t slowlog_next_id() const { return slowlog_next_id_; }
   [[nodiscard]] std::uint64_t start_unix_ms() const { return start_unix_ms_; }
   void set_start_unix_ms(std::uint64_t ms) { start_unix_ms_ = ms; }
-  // The server's listening port as actually bound (INFO tcp_port).
+  // The server's listening port as actually bound (INFO tcp_port); 0 with TLS only.
   std::uint16_t bound_port = 0;
+  // Set by the server when tls-port is: rebuilds the client TLS context from settings() (CONFIG
+  // SET tls-*); empty on success, else why not, with the old context kept.
+  std::function<std::string()> client_tls_reload;
   std::string config_file;  // absolute path, "" when started without one
   std::uint64_t (*used_memory)() = nullptr;  // set by the server (allocator statistics)
   // Set by the server when the node is one of a region's nodes (region-nodes): what ROLE and
@@ -108,6 +112,18 @@ class Node {
   // its log index, or nullopt when this node cannot (not the leader); and whether this node
   // may take writes now (the leader, once its term's first entry committed).
   std::function<std::optional<std::uint64_t>(std::string payload)> region_propose;
+  // Every committed op batch of the region log, in log order, once applied: what this region
+  // ships to the others (node/shipping/). `last` is its greatest stamp, `context` the join of its
+  // ops' contexts, `bytes` the serialized OpBatch.
+  std::function<void(crdt::RegionId origin, crdt::Stamp last, const crdt::StampVector& context,
+                     std::string_view bytes)>
+      on_committed_batch;
+  // A PUBLISH made here, for the other nodes and regions (best effort); and delivering one made
+  // elsewhere to this node's subscribers.
+  std::function<void(std::string_view channel, std::string_view message)> on_publish;
+  void deliver_published(std::string_view channel, std::string_view message);
+  // Set for a region of a global datastore: the other regions' links and lag (INFO).
+  std::function<ShippingReport()> shipping_report;
   std::function<bool()> region_accepts_writes;
   // FAILOVER: hands leadership to the named node (or the most up-to-date one when empty);
   // empty on success, else Redis-style error text.
@@ -151,6 +167,10 @@ class Node {
   void on_region_progress(std::uint64_t commit, bool leader);
   // Empties the keyspace before the region log is applied again (see RegionService::rebuild).
   void clear_for_region_rebuild();
+  // The keyspace as region snapshot bytes (node/region/keyspace_snapshot.h), or nullopt with
+  // the reason; and the keyspace replaced by such bytes (empty on success, else why refused).
+  std::optional<std::string> take_region_snapshot(std::uint64_t snapshot_id, std::string* error) const;
+  std::string restore_region_snapshot(std::string_view data);
 
  private:
   void after_write(ClientState& client);

@@ -18,9 +18,12 @@
 
 #include "node/allocation_counter.h"
 #include "node/log.h"
+#include "node/metrics/metrics_server.h"
+#include "node/metrics/metrics_text.h"
 #include "node/node.h"
 #include "node/process_memory.h"
 #include "node/region/region_service.h"
+#include "node/shipping/shipping_service.h"
 #include "node/server.h"
 
 namespace {
@@ -125,13 +128,37 @@ int main(int argc, char** argv) {
   // A node of a multi-node region runs the election (node/region/region_service.h); its
   // durable term and vote live in the working directory.
   std::unique_ptr<RegionService> region;
+  // A region of a global datastore also exchanges committed writes with the other regions
+  // (node/shipping/shipping_service.h).
+  std::unique_ptr<ShippingService> shipping;
+  if (!node.settings().peer_regions.empty()) {
+    shipping = std::make_unique<ShippingService>(io, node.settings());
+    node.on_committed_batch = [&shipping](tern::crdt::RegionId origin, tern::crdt::Stamp last,
+                                          const tern::crdt::StampVector& context,
+                                          std::string_view bytes) { shipping->committed(origin, last, context, bytes); };
+  }
   if (!node.settings().region_nodes.empty()) {
     region = std::make_unique<RegionService>(io, node.settings(), "tern-region-" + node.node_id);
     // Until it leads, a node makes no ops of its own (no expiry, no eviction, no writes).
     node.store().set_may_write(false);
     region->on_apply = [&node](std::string_view payload) { node.apply_region_batch(payload); };
+    // The shipping outbox needs every committed batch in log order on every node, the leader's
+    // own included (Node::on_committed_batch): the leader then decodes its entries again.
+    region->apply_own_entries = shipping != nullptr;
     region->on_progress = [&node](std::uint64_t commit, bool leader) { node.on_region_progress(commit, leader); };
-    region->on_rebuild = [&node] { node.clear_for_region_rebuild(); };
+    region->on_rebuild = [&node, &shipping] {
+      node.clear_for_region_rebuild();
+      if (shipping) shipping->restart({});  // the log is applied again from its first entry
+    };
+    region->on_take_snapshot = [&node, snapshots = std::uint64_t{0}](std::string* error) mutable {
+      return node.take_region_snapshot(++snapshots, error);
+    };
+    region->on_restore = [&node, &shipping](std::string_view data) {
+      std::string refused = node.restore_region_snapshot(data);
+      // The log continues from the snapshot's state: so does the outbox to other regions.
+      if (refused.empty() && shipping) shipping->restart(node.store().replica().keyspace().applied());
+      return refused;
+    };
     region->on_drained = [&node] { node.check_waiters(); };
     region->on_lost_proposals = [&node](std::uint64_t index) { node.lose_region_proposals(index); };
     node.region_replicas_at = [&region](std::uint64_t index) { return region->replicas_at(index); };
@@ -154,10 +181,64 @@ int main(int argc, char** argv) {
       return 1;
     }
     node.region_report = [&region] { return region->report(); };
+    server.reload_peer_tls = [&region] { return region->reload_tls(); };
+  }
+  if (shipping) {
+    shipping->accepts_writes = [&region] { return region && region->accepts_writes(); };
+    shipping->applied = [&node] { return node.store().replica().keyspace().applied(); };
+    shipping->propose = [&region](std::string op_batch) {
+      return region && region->propose(std::move(op_batch)).has_value();
+    };
+    if (!shipping->start(&error)) {
+      log_line(LogLevel::kWarning, "Shipping: " + error);
+      return 1;
+    }
+    node.shipping_report = [&shipping] { return shipping->report(); };
+    // A PUBLISH from another region: this node's subscribers, then the rest of the region.
+    shipping->on_published = [&node, &region](std::string_view channel, std::string_view message) {
+      node.deliver_published(channel, message);
+      if (region) region->broadcast_published(channel, message);
+    };
+  }
+  // PUBLISH reaches every node of the region and, through the leaders, every other region: the
+  // node a client published on tells its region's nodes; the leader (whether the client
+  // published there or on a follower) tells the other regions.
+  if (region) {
+    region->on_published = [&node, &shipping](std::string_view channel, std::string_view message) {
+      node.deliver_published(channel, message);
+      if (shipping) shipping->publish(channel, message);
+    };
+    node.on_publish = [&region, &shipping](std::string_view channel, std::string_view message) {
+      region->broadcast_published(channel, message);
+      if (shipping) shipping->publish(channel, message);
+    };
+  }
+  // The Prometheus endpoint: the figures of INFO replication, for scraping.
+  std::unique_ptr<MetricsServer> metrics;
+  if (node.settings().metrics_port != 0) {
+    metrics = std::make_unique<MetricsServer>(io, [&node] {
+      MetricsInput input;
+      input.region = node.settings().region;
+      input.connected_clients = node.clients().size();
+      input.used_memory_bytes = node.used_memory != nullptr ? node.used_memory() : 0;
+      input.commands_processed = node.stats().total_commands_processed;
+      input.clock_skew_warnings = node.store().replica().clock().skewed_remote_count();
+      input.max_clock_skew_ms = node.store().replica().clock().max_observed_skew_ms();
+      if (node.region_report) input.region_report = node.region_report();
+      if (node.shipping_report) input.shipping = node.shipping_report();
+      return render_metrics(input);
+    });
+    if (!metrics->start(node.settings().metrics_bind, static_cast<std::uint16_t>(node.settings().metrics_port),
+                        &error)) {
+      log_line(LogLevel::kWarning, error);
+      return 1;
+    }
   }
   log_line(LogLevel::kNotice, "tern-server started, port=" + std::to_string(node.bound_port) +
                                   " region=" + node.settings().region);
   server.run();
+  if (metrics) metrics->stop();
+  if (shipping) shipping->stop();
   if (region) region->stop();
   if (!pidfile.empty()) std::remove(pidfile.c_str());
   return 0;

@@ -1,6 +1,7 @@
 #include "replication/peer_frame.h"
 
 #include <lz4.h>
+#include <lz4hc.h>
 
 #include <algorithm>
 #include <cstring>
@@ -61,8 +62,11 @@ WireResult<std::string> encode_frame_bytes(std::string_view message_bytes,
     const int bound = LZ4_compressBound(static_cast<int>(size));
     std::string frame(kFrameHeaderBytes + static_cast<std::size_t>(bound), '\0');
     const int compressed =
-        LZ4_compress_fast(message_bytes.data(), frame.data() + kFrameHeaderBytes,
-                          static_cast<int>(size), bound, std::max(1, options.lz4_acceleration));
+        options.lz4_hc_level > 0
+            ? LZ4_compress_HC(message_bytes.data(), frame.data() + kFrameHeaderBytes, static_cast<int>(size),
+                              bound, std::min(options.lz4_hc_level, LZ4HC_CLEVEL_MAX))
+            : LZ4_compress_fast(message_bytes.data(), frame.data() + kFrameHeaderBytes,
+                                static_cast<int>(size), bound, std::max(1, options.lz4_acceleration));
     // Only worth it when it shrinks; 0 (failure) cannot happen with a compressBound buffer, but
     // the uncompressed frame below is a correct answer either way.
     if (compressed > 0 && static_cast<std::size_t>(compressed) < size) {

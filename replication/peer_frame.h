@@ -70,6 +70,9 @@ struct FrameOptions {
   // LZ4 gains nothing on them. A message that LZ4 does not shrink also goes uncompressed.
   std::size_t compress_from_bytes = 256;
   int lz4_acceleration = 1;  // LZ4_compress_fast's acceleration; 1 is LZ4_compress_default
+  // Above 0: LZ4's high-compression encoder at this level (1 to 12) instead, for links where
+  // bytes cost more than CPU (between regions). Same block format: the decoder is the same.
+  int lz4_hc_level = 0;
   // The encoder refuses a message its peer's decoder would refuse (with default limits).
   std::size_t max_message_bytes = kDefaultMaxFrameBytes;
 };

@@ -13,6 +13,8 @@
 #include <variant>
 #include <vector>
 
+#include "crdt/protobuf_element_walk.h"
+
 namespace tern::replication {
 namespace {
 
@@ -79,12 +81,13 @@ struct BodyEncoder {
     m->set_index(body.index.value);
     m->set_hint_index(body.hint_index.value);
     m->set_hint_term(body.hint_term.value);
+    m->set_rejoin_id(body.rejoin_id);
   }
   void operator()(const election::Heartbeat& body) const {
     out->mutable_heartbeat()->set_commit(body.commit.value);
   }
-  void operator()(const election::HeartbeatResponse& /*body*/) const {
-    out->mutable_heartbeat_response();
+  void operator()(const election::HeartbeatResponse& body) const {
+    out->mutable_heartbeat_response()->set_rejoin_id(body.rejoin_id);
   }
   void operator()(const election::InstallSnapshot& body) const {
     auto* m = out->mutable_install_snapshot();
@@ -236,7 +239,7 @@ WireResult<election::MessageBody> decode_append_response(const wire::AppendRespo
   }
   return election::MessageBody{election::AppendResponse{
       in.accepted(), election::LogIndex{in.index()}, election::LogIndex{in.hint_index()},
-      election::Term{in.hint_term()}}};
+      election::Term{in.hint_term()}, in.rejoin_id()}};
 }
 
 WireResult<election::MessageBody> decode_install_snapshot(const wire::InstallSnapshot& in,
@@ -296,7 +299,8 @@ WireResult<election::MessageBody> decode_body(const wire::RaftMessage& in, const
       return election::MessageBody{
           election::Heartbeat{election::LogIndex{in.heartbeat().commit()}}};
     case wire::RaftMessage::kHeartbeatResponse:
-      return election::MessageBody{election::HeartbeatResponse{}};
+      return election::MessageBody{
+          election::HeartbeatResponse{in.heartbeat_response().rejoin_id()}};
     case wire::RaftMessage::kInstallSnapshot:
       return decode_install_snapshot(in.install_snapshot(), check);
     case wire::RaftMessage::kTimeoutNow:
@@ -310,86 +314,19 @@ WireResult<election::MessageBody> decode_body(const wire::RaftMessage& in, const
 
 // ---- counting before parsing ---------------------------------------------------------------
 
-// The schema nests at most five deep (PeerMessage > RaftMessage > InstallSnapshot >
-// SnapshotMeta > Membership); anything deeper is not a message of it.
-constexpr int kMaxNesting = 8;
-
-// Walks the message of `type` that fills `in` up to its current limit, counting every element
-// of every repeated field; a packed run counts one per byte (an upper bound: every element takes
-// at least one). Other fields are skipped; whether the bytes are a valid message is the parser's
-// to say, so the walk refuses only what it cannot step over.
-std::optional<WireError> count_repeated(pb::io::CodedInputStream& in, const pb::Descriptor& type,
-                                        int depth, const PeerCodecLimits& limits,
-                                        std::size_t& elements) {
-  const auto malformed = [] {
-    return error(WireErrc::kMalformed, "peer message bytes are not a valid protobuf message");
-  };
-  if (depth > kMaxNesting) return malformed();
-  const auto count = [&](std::size_t how_many) -> std::optional<WireError> {
-    elements += how_many;
-    if (elements <= limits.max_repeated_elements) return std::nullopt;
-    return error(WireErrc::kTooLarge, "peer message holds more than " +
-                                          std::to_string(limits.max_repeated_elements) +
-                                          " repeated elements");
-  };
-  for (;;) {
-    const std::uint32_t tag = in.ReadTag();
-    if (tag == 0) {
-      if (in.ConsumedEntireMessage()) return std::nullopt;
-      return malformed();
-    }
-    const int number = static_cast<int>(tag >> 3);
-    if (number == 0) return malformed();
-    const pb::FieldDescriptor* field = type.FindFieldByNumber(number);
-    const bool repeated = field != nullptr && field->is_repeated();
-    switch (tag & 7) {
-      case 0: {  // varint
-        std::uint64_t ignored = 0;
-        if (!in.ReadVarint64(&ignored)) return malformed();
-        break;
-      }
-      case 1: {  // fixed64
-        std::uint64_t ignored = 0;
-        if (!in.ReadLittleEndian64(&ignored)) return malformed();
-        break;
-      }
-      case 5: {  // fixed32
-        std::uint32_t ignored = 0;
-        if (!in.ReadLittleEndian32(&ignored)) return malformed();
-        break;
-      }
-      case 2: {  // length-delimited: a message, bytes, or a packed run of numbers
-        std::uint32_t length = 0;
-        if (!in.ReadVarint32(&length)) return malformed();
-        if (length > static_cast<std::uint32_t>(in.BytesUntilLimit())) return malformed();
-        if (field == nullptr || field->type() != pb::FieldDescriptor::TYPE_MESSAGE) {
-          if (repeated) {
-            const bool packed = field->type() != pb::FieldDescriptor::TYPE_BYTES &&
-                                field->type() != pb::FieldDescriptor::TYPE_STRING;
-            if (auto refused = count(packed ? length : 1)) return refused;
-          }
-          if (!in.Skip(static_cast<int>(length))) return malformed();
-          break;
-        }
-        if (repeated) {
-          if (auto refused = count(1)) return refused;
-        }
-        const auto outer = in.PushLimit(static_cast<int>(length));
-        if (auto refused =
-                count_repeated(in, *field->message_type(), depth + 1, limits, elements)) {
-          return refused;
-        }
-        in.PopLimit(outer);
-        continue;  // counted inside
-      }
-      default:  // groups and the undefined wire types 6 and 7; no tern writer emits them
-        return malformed();
-    }
-    if (repeated && (tag & 7) != 2) {
-      if (auto refused = count(1)) return refused;
-    }
+// Counts every element of every repeated field (crdt/protobuf_element_walk.h says why).
+class PeerElementLimit final : public crdt::RepeatedElementVisitor {
+ public:
+  explicit PeerElementLimit(std::size_t limit) : limit_(limit) {}
+  bool on_elements(const pb::FieldDescriptor&, std::size_t elements) override {
+    count_ += elements;
+    return count_ <= limit_;
   }
-}
+
+ private:
+  std::size_t limit_;
+  std::size_t count_ = 0;
+};
 
 std::optional<WireError> region_in_range(std::string_view field, std::uint32_t region) {
   if (region <= kMaxRegionId) return std::nullopt;
@@ -472,19 +409,24 @@ WireResult<Accepted> check_forwarded_write(const wire::ForwardedWrite& write,
   return Accepted{};
 }
 
-WireResult<Accepted> check_ship_batch(const wire::ShipBatch& batch, const PeerCodecLimits& limits) {
+WireResult<Accepted> check_ship_batch(const wire::ShipBatch& batch, const PeerCodecLimits&) {
   if (auto refused = region_in_range("ship_batch.origin_region", batch.origin_region())) {
     return *refused;
   }
-  if (batch.first_origin_index() > batch.last_origin_index()) {
-    return error(WireErrc::kMalformed,
-                 "ship_batch.first_origin_index " + std::to_string(batch.first_origin_index()) +
-                     " is after last_origin_index " + std::to_string(batch.last_origin_index()));
+  // A stamp's low six bits name its region (crdt/stamp.h).
+  constexpr std::uint64_t kRegionMask = 63;
+  if (batch.last_stamp() == 0 || (batch.last_stamp() & kRegionMask) != batch.origin_region()) {
+    return error(WireErrc::kMalformed, "ship_batch.last_stamp is missing or names another region than "
+                                       "origin_region " + std::to_string(batch.origin_region()));
   }
-  if (batch.last_origin_index() > limits.max_index) {
-    return error(WireErrc::kOutOfRange,
-                 "ship_batch.last_origin_index " + std::to_string(batch.last_origin_index()) +
-                     " is above the highest index " + std::to_string(limits.max_index));
+  if (batch.prev_stamp() != 0 &&
+      ((batch.prev_stamp() & kRegionMask) != batch.origin_region() || batch.prev_stamp() >= batch.last_stamp())) {
+    return error(WireErrc::kMalformed,
+                 "ship_batch.prev_stamp names another region or is not before last_stamp");
+  }
+  if (batch.context_size() > static_cast<int>(kMaxRegionId) + 1) {
+    return error(WireErrc::kMalformed, "ship_batch.context has " + std::to_string(batch.context_size()) +
+                                           " entries, more than there are region ids");
   }
   if (batch.op_batch().empty()) {
     return error(WireErrc::kMissingField, "ship_batch has no op_batch");
@@ -492,15 +434,17 @@ WireResult<Accepted> check_ship_batch(const wire::ShipBatch& batch, const PeerCo
   return Accepted{};
 }
 
-WireResult<Accepted> check_ship_ack(const wire::ShipAck& ack, const PeerCodecLimits& limits) {
-  if (auto refused = region_in_range("ship_ack.origin_region", ack.origin_region())) {
-    return *refused;
+WireResult<Accepted> check_ship_ack(const wire::ShipAck& ack, const PeerCodecLimits&) {
+  if (ack.logged_size() > static_cast<int>(kMaxRegionId) + 1) {
+    return error(WireErrc::kMalformed, "ship_ack.logged has " + std::to_string(ack.logged_size()) +
+                                           " entries, more than there are region ids");
   }
-  if (ack.acknowledged_origin_index() > limits.max_index) {
-    return error(WireErrc::kOutOfRange, "ship_ack.acknowledged_origin_index " +
-                                            std::to_string(ack.acknowledged_origin_index()) +
-                                            " is above the highest index " +
-                                            std::to_string(limits.max_index));
+  for (int r = 0; r < ack.logged_size(); ++r) {
+    const std::uint64_t stamp = ack.logged(r);
+    if (stamp != 0 && static_cast<int>(stamp & 63) != r) {
+      return error(WireErrc::kMalformed, "ship_ack.logged[" + std::to_string(r) + "] names region " +
+                                             std::to_string(stamp & 63));
+    }
   }
   return Accepted{};
 }
@@ -516,9 +460,16 @@ WireResult<wire::PeerMessage> parse_peer_message(std::span<const std::byte> byte
   {
     pb::io::CodedInputStream in(data, size);
     in.PushLimit(size);  // so every nested length can be checked against what is left
-    std::size_t elements = 0;
-    if (auto refused = count_repeated(in, *wire::PeerMessage::descriptor(), 0, limits, elements)) {
-      return *refused;
+    PeerElementLimit elements(limits.max_repeated_elements);
+    switch (crdt::walk_repeated_elements(in, *wire::PeerMessage::descriptor(), elements)) {
+      case crdt::ElementWalk::kComplete:
+        break;
+      case crdt::ElementWalk::kMalformed:
+        return error(WireErrc::kMalformed, "peer message bytes are not a valid protobuf message");
+      case crdt::ElementWalk::kStopped:
+        return error(WireErrc::kTooLarge, "peer message holds more than " +
+                                              std::to_string(limits.max_repeated_elements) +
+                                              " repeated elements");
     }
   }
   wire::PeerMessage message;
@@ -543,6 +494,8 @@ WireResult<wire::PeerMessage> parse_peer_message(std::span<const std::byte> byte
     case wire::PeerMessage::kShipAck:
       checked = check_ship_ack(message.ship_ack(), limits);
       break;
+    case wire::PeerMessage::kPublished:
+      break;  // any channel and message bytes, as PUBLISH takes (bounded by the frame limits)
     case wire::PeerMessage::BODY_NOT_SET:
       return error(WireErrc::kUnknownKind,
                    "peer message has no body this build knows (a newer peer's kind, or none)");

@@ -77,9 +77,10 @@ WireResult<wire::PeerMessage> parse_peer_message(std::span<const std::byte> byte
 //  - Hello: schema version 1 or above (a newer peer is fine: the link speaks the lower
 //    version), a region id below 64, a node id present, a known purpose other than unspecified.
 //  - ForwardedWrite: 1 to max_forwarded_arguments arguments, resp_protocol 0, 2 or 3.
-//  - ShipBatch: a region id below 64, first <= last origin index, last <= max_index, and a
-//    non-empty op batch (its content is crdt::decode_batch's to check).
-//  - ShipAck: a region id below 64, an index <= max_index.
+//  - ShipBatch: a region id below 64, a last stamp of that region, a prev stamp of 0 or of
+//    that region and before the last, at most 64 context entries, and a non-empty op batch (its
+//    content is crdt::decode_batch's to check).
+//  - ShipAck: at most 64 entries, each 0 or a stamp of the region it is indexed by.
 struct Accepted {};
 WireResult<Accepted> check_hello(const wire::Hello& hello);
 WireResult<Accepted> check_forwarded_write(const wire::ForwardedWrite& write,

@@ -91,6 +91,16 @@ bool is_not_yet_valid(X509* certificate) {
   return X509_cmp_current_time(X509_get0_notBefore(certificate)) > 0;
 }
 
+bool is_ip_address(const std::string& name) {
+  ASN1_OCTET_STRING* address = a2i_IPADDRESS(name.c_str());
+  if (address == nullptr) {
+    clear_openssl_errors();
+    return false;
+  }
+  ASN1_OCTET_STRING_free(address);
+  return true;
+}
+
 }  // namespace
 
 ValidityWindow ValidityWindow::for_days(int days) {
@@ -145,9 +155,32 @@ Result<CertificateHandle> make_ca_certificate(EVP_PKEY* ca_key, const ValidityWi
   return made;
 }
 
+std::string server_name_problem(const std::string& name) {
+  if (is_ip_address(name)) return {};
+  if (name.empty() || name.size() > 253) return "'" + name + "' is not a host name or IP address";
+  std::size_t label_length = 0;
+  for (std::size_t i = 0; i <= name.size(); ++i) {
+    if (i == name.size() || name[i] == '.') {
+      if (label_length == 0 || label_length > 63 || name[i - 1] == '-' ||
+          name[i - label_length] == '-') {
+        return "'" + name + "' is not a host name or IP address";
+      }
+      label_length = 0;
+      continue;
+    }
+    const char c = name[i];
+    const bool allowed =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+    if (!allowed) return "'" + name + "' is not a host name or IP address";
+    ++label_length;
+  }
+  return {};
+}
+
 Result<CertificateHandle> issue_node_certificate(X509* ca_certificate, EVP_PKEY* ca_key,
                                                  EVP_PKEY* node_key, const PeerIdentity& node,
-                                                 const ValidityWindow& validity) {
+                                                 const ValidityWindow& validity,
+                                                 const std::vector<std::string>& server_names) {
   clear_openssl_errors();
   auto made = new_certificate(node_key, validity);
   if (!made.ok()) return made;
@@ -159,7 +192,12 @@ Result<CertificateHandle> issue_node_certificate(X509* ca_certificate, EVP_PKEY*
   if (X509_set_issuer_name(certificate, X509_get_subject_name(ca_certificate)) != 1) {
     return Error{"cannot set the issuer name: " + take_openssl_errors()};
   }
-  const std::string alternative_name = "URI:" + node.uri();
+  std::string alternative_name = "URI:" + node.uri();
+  for (const std::string& name : server_names) {
+    const std::string problem = server_name_problem(name);
+    if (!problem.empty()) return Error{"--server-names: " + problem};
+    alternative_name += (is_ip_address(name) ? ",IP:" : ",DNS:") + name;
+  }
   for (const auto& [nid, value] :
        {std::pair{NID_basic_constraints, "critical,CA:FALSE"},
         std::pair{NID_key_usage, "critical,digitalSignature"},
@@ -193,7 +231,8 @@ std::string ca_problem(X509* ca_certificate, EVP_PKEY* ca_key) {
 }
 
 std::string node_certificate_problem(X509* certificate, EVP_PKEY* key, X509* ca_certificate,
-                                     const PeerIdentity& node, bool want_expired) {
+                                     const PeerIdentity& node, bool want_expired,
+                                     const std::vector<std::string>& server_names) {
   clear_openssl_errors();
   if (X509_check_private_key(certificate, key) != 1) {
     clear_openssl_errors();
@@ -213,6 +252,12 @@ std::string node_certificate_problem(X509* certificate, EVP_PKEY* key, X509* ca_
                         : "the certificate expired " + not_after_text(certificate);
   }
   if (!want_expired && is_not_yet_valid(certificate)) return "the certificate is not yet valid";
+  for (const std::string& name : server_names) {
+    const bool named = is_ip_address(name) ? X509_check_ip_asc(certificate, name.c_str(), 0) == 1
+                                           : X509_check_host(certificate, name.c_str(), name.size(),
+                                                             0, nullptr) == 1;
+    if (!named) return "the certificate does not name the server " + name;
+  }
   return {};
 }
 

@@ -118,7 +118,7 @@ Status ensure_node(const CertificateToolOptions& options, const KeyPair& ca,
     if (!pair.ok()) return Error{pair.error() + "; run with --force to replace it"};
     const std::string problem =
         node_certificate_problem(pair.value().certificate.get(), pair.value().key.get(),
-                                 ca.certificate.get(), node, options.expired);
+                                 ca.certificate.get(), node, options.expired, options.server_names);
     if (!problem.empty()) return Error{replace_hint(certificate_path, problem)};
     report.lines.push_back("kept " + certificate_path.string() + " (" + node.uri() +
                            (options.expired ? ", expired " : ", valid until ") +
@@ -130,7 +130,8 @@ Status ensure_node(const CertificateToolOptions& options, const KeyPair& ca,
   const ValidityWindow validity = options.expired ? ValidityWindow::already_expired()
                                                   : ValidityWindow::for_days(options.validity_days);
   auto certificate =
-      issue_node_certificate(ca.certificate.get(), ca.key.get(), key.value().get(), node, validity);
+      issue_node_certificate(ca.certificate.get(), ca.key.get(), key.value().get(), node, validity,
+                             options.server_names);
   if (!certificate.ok()) return Error{certificate.error()};
   if (Status written =
           write_pair(certificate_path, key_path, certificate.value().get(), key.value().get());
@@ -166,6 +167,11 @@ Result<CertificateToolReport> run_certificate_tool(const CertificateToolOptions&
   std::filesystem::create_directories(options.output_dir, error);
   if (error) {
     return Error{"cannot create directory " + options.output_dir.string() + ": " + error.message()};
+  }
+  for (const std::string& name : options.server_names) {
+    if (std::string problem = server_name_problem(name); !problem.empty()) {
+      return Error{"--server-names: " + problem};
+    }
   }
   CertificateToolReport report;
   auto ca = ensure_ca(options, report);

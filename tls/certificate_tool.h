@@ -28,6 +28,9 @@ struct CertificateToolOptions {
   int validity_days = 365;
   bool expired = false;  // make node certificates whose validity ended yesterday (for tests)
   bool force = false;    // replace files even when they are fine
+  // DNS names and IP addresses added to every node certificate of this run (--server-names), so
+  // a client that checks host names accepts it on tls-port. A kept certificate must name them.
+  std::vector<std::string> server_names;
 };
 
 struct CertificateToolReport {

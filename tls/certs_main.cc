@@ -23,6 +23,10 @@ Options:
   --ca-dir DIR    sign with the existing CA in DIR instead of DIR/ca.* (never created or replaced)
   --days N        validity of node certificates in days (default 365; the CA gets 10 times as long)
   --expired       make node certificates that expired yesterday (for tests)
+  --server-names NAMES
+                  comma-separated host names and IP addresses added to every certificate made
+                  in this run, for clients that check the host name of tls-port
+                  (e.g. localhost,127.0.0.1,cache.example.com)
   --force         replace existing files, even valid ones (a new CA invalidates every node
                   certificate it signed before)
   --help          show this text
@@ -34,6 +38,7 @@ Bad certificates for tests:
 
 Example:
   tern-certs --dir ./certs east/node-1 east/node-2 west/node-1
+  tern-certs --dir ./certs --server-names localhost,127.0.0.1 clients/server clients/app
 )";
 
 int usage_error(const std::string& message) {
@@ -63,6 +68,16 @@ int run(int argc, char** argv) {
           std::from_chars(days->data(), days->data() + days->size(), options.validity_days);
       if (error != std::errc() || end != days->data() + days->size()) {
         return usage_error("--days needs a number, not '" + std::string(*days) + "'");
+      }
+    } else if (argument == "--server-names") {
+      const auto* names = value();
+      if (names == nullptr || names->empty()) return usage_error("--server-names needs names");
+      std::size_t start = 0;
+      while (start <= names->size()) {
+        std::size_t comma = names->find(',', start);
+        if (comma == std::string_view::npos) comma = names->size();
+        options.server_names.emplace_back(names->substr(start, comma - start));
+        start = comma + 1;
       }
     } else if (argument == "--expired") {
       options.expired = true;

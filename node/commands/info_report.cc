@@ -170,6 +170,31 @@ void stats_section(Node& node, std::string& out) {
   field(out, "tern_forwarded_writes", s.forwarded_writes);
 }
 
+// The other regions of a global datastore, one line each (node/shipping/).
+void peer_regions_fields(const ShippingReport& shipping, std::string& out) {
+  field(out, "tern_shipping_leader", shipping.leader ? 1 : 0);
+  field(out, "tern_shipping_retained_batches", shipping.retained_batches);
+  field(out, "tern_shipping_retained_bytes", shipping.retained_bytes);
+  field(out, "tern_shipping_waiting_batches", shipping.waiting_batches);
+  if (!shipping.waiting_reason.empty()) field(out, "tern_shipping_waiting_reason", shipping.waiting_reason);
+  std::size_t i = 0;
+  for (const PeerRegionReport& peer : shipping.peers) {
+    field(out, "tern_peer_region" + std::to_string(i++),
+          "name=" + peer.name + ",id=" + std::to_string(peer.id) +
+              ",link=" + (peer.outbound_up ? "up" : "down") + ",inbound=" + (peer.inbound_up ? "up" : "down") +
+              ",lag_ms=" + std::to_string(peer.lag_ms) + ",pending_batches=" + std::to_string(peer.pending_batches) +
+              ",pending_bytes=" + std::to_string(peer.pending_bytes) +
+              ",in_flight_bytes=" + std::to_string(peer.in_flight_bytes) +
+              ",needs_snapshot=" + (peer.needs_snapshot ? "1" : "0") +
+              ",batches_sent=" + std::to_string(peer.batches_sent) +
+              ",ops_bytes_sent=" + std::to_string(peer.ops_bytes_sent) +
+              ",wire_bytes_sent=" + std::to_string(peer.wire_bytes_sent) +
+              ",batches_received=" + std::to_string(peer.batches_received) +
+              ",duplicates_received=" + std::to_string(peer.duplicates_received) +
+              ",connects=" + std::to_string(peer.connects));
+  }
+}
+
 void replication_section(Node& node, std::string& out) {
   out += "# Replication\r\n";
   if (node.region_report) {
@@ -197,16 +222,46 @@ void replication_section(Node& node, std::string& out) {
     field(out, "tern_region_applied_index", region.applied);
     field(out, "tern_region_last_index", region.last_index);
     field(out, "tern_region_accepts_writes", region.accepts_writes ? 1 : 0);
+    field(out, "tern_region_writes_waiting", region.writes_waiting);
+    field(out, "tern_region_writes_forwarded", region.writes_forwarded);
+    field(out, "tern_region_voter", region.voter ? 1 : 0);
+    field(out, "tern_region_rejoining", region.rejoining ? 1 : 0);
+    field(out, "tern_region_log_bytes", region.snapshot.log_bytes);
+    field(out, "tern_region_snapshot_index", region.snapshot.index);
+    field(out, "tern_region_snapshot_bytes", region.snapshot.bytes);
+    field(out, "tern_region_snapshots_taken", region.snapshot.taken);
+    field(out, "tern_region_snapshot_last_take_ms", region.snapshot.last_take_ms);
+    field(out, "tern_region_snapshot_last_pause_ms", region.snapshot.last_pause_ms);
+    field(out, "tern_region_snapshots_sent", region.snapshot.sent);
+    field(out, "tern_region_snapshot_chunks_sent", region.snapshot.chunks_sent);
+    field(out, "tern_region_snapshot_data_bytes_sent", region.snapshot.data_bytes_sent);
+    field(out, "tern_region_snapshot_wire_bytes_sent", region.snapshot.wire_bytes_sent);
+    field(out, "tern_region_snapshots_installed", region.snapshot.installed);
+    field(out, "tern_region_snapshots_refused", region.snapshot.refused);
+    if (!leader) {
+      // A follower knows how far it is itself, not the others: Redis replicas report the same.
+      field(out, "slave_repl_offset", region.applied);
+      field(out, "master_last_io_seconds_ago",
+            region.leader_contact_ms_ago < 0 ? std::string("-1") : std::to_string(region.leader_contact_ms_ago / 1000));
+      field(out, "tern_region_leader_contact_ms_ago", std::to_string(region.leader_contact_ms_ago));
+      field(out, "tern_region_lag", region.commit > region.applied ? region.commit - region.applied : 0);
+    }
     std::size_t i = 0;
     for (const auto& n : region.nodes) {
       if (n.self) continue;
-      field(out, "tern_region_node" + std::to_string(i++),
-            "name=" + n.name + ",ip=" + n.host + ",port=" + std::to_string(n.port) +
-                ",link=" + (n.link_up ? "up" : "down") + ",match=" + std::to_string(n.match) +
-                ",lag=" + std::to_string(region.last_index > n.match ? region.last_index - n.match : 0));
+      std::string text = "name=" + n.name + ",ip=" + n.host + ",port=" + std::to_string(n.port) +
+                         ",link=" + (n.link_up ? "up" : "down") + ",voter=" + (n.voter ? "1" : "0") +
+                         ",rejoining=" + (n.rejoining ? "1" : "0");
+      // Only the leader tracks what each node holds (its match index); the lag is in entries.
+      if (leader) {
+        text += ",match=" + std::to_string(n.match) +
+                ",lag=" + std::to_string(region.last_index > n.match ? region.last_index - n.match : 0);
+      }
+      field(out, "tern_region_node" + std::to_string(i++), text);
     }
     field(out, "master_failover_state", std::string("no-failover"));
     field(out, "master_repl_offset", region.commit);
+    if (node.shipping_report) peer_regions_fields(node.shipping_report(), out);
     return;
   }
   field(out, "role", std::string("master"));

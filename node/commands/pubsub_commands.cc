@@ -66,6 +66,9 @@ void punsubscribe(Call& call) {
 void publish(Call& call) {
   const std::size_t receivers = call.node.pubsub().publish(call.args[1], call.args[2]);
   ++call.node.stats().pubsub_messages;
+  // The reply counts this node's receivers, as PUBLISH does in Redis Cluster; the other nodes
+  // and regions get the message too (best effort).
+  if (call.node.on_publish) call.node.on_publish(call.args[1], call.args[2]);
   call.reply.integer(static_cast<long long>(receivers));
 }
 

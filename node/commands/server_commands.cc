@@ -2,6 +2,7 @@
 // LATENCY, MEMORY, OBJECT, SHUTDOWN, LASTSAVE, SAVE/BGSAVE (refused: no persistence).
 #include <sys/time.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -98,7 +99,22 @@ void config(Call& call) {
     for (std::size_t i = 2; i + 1 < call.args.size(); i += 2) {
       changes.emplace_back(lower_case(call.args[i]), std::string(call.args[i + 1]));
     }
+    const Config before = cfg;
     if (auto error = cfg.set(changes)) return call.reply.error(error->message);
+    // Any tls-* change rebuilds the client TLS context from the files, as Redis does (so setting
+    // tls-cert-file to the same path re-reads a rotated file). A context that cannot be built
+    // undoes the whole CONFIG SET: the old settings and the old context stay.
+    const auto tls_change = std::find_if(changes.begin(), changes.end(),
+                                         [](const auto& change) { return change.first.starts_with("tls-"); });
+    if (tls_change != changes.end() && call.node.client_tls_reload) {
+      if (std::string problem = call.node.client_tls_reload(); !problem.empty()) {
+        cfg = before;
+        log_line(LogLevel::kWarning, "CONFIG SET " + tls_change->first + ": " + problem);
+        return call.reply.error("ERR CONFIG SET failed (possibly related to argument '" + tls_change->first +
+                                "') - Unable to update TLS configuration: " + problem);
+      }
+      log_line(LogLevel::kNotice, "CONFIG SET " + tls_change->first + ": client TLS context rebuilt");
+    }
     configure_log(call.node.settings().loglevel, call.node.settings().logfile);
     return call.reply.simple("OK");
   }

@@ -511,25 +511,45 @@ std::vector<Directive> build_table() {
              "Endpoint type in redirects."),
 
       // --- TLS for clients ------------------------------------------------------------------
-      integer("tls-port", "0", 0, 65535, "TLS port for clients; 0 disables.")
-          .default_only("TLS for clients is not supported by this tern build; tls-port must be 0"),
-      text("tls-cert-file", "", "Server certificate."),
-      text("tls-key-file", "", "Server private key."),
-      text("tls-key-file-pass", "", "Passphrase of tls-key-file.").sensitive(),
+      integer("tls-port", "0", 0, 65535,
+              "TLS port for clients; 0 disables. With a tls-port, port 0 means TLS only. "
+              "tern: startup only.")
+          .startup_only()
+          .acted_on([](Settings& s, std::string_view v) {
+            s.tls_port = static_cast<std::uint16_t>(canonical_unsigned(v));
+          }),
+      text("tls-cert-file", "", "Server certificate (PEM, chain allowed) for tls-port.")
+          .acted_on([](Settings& s, std::string_view v) { s.tls_cert_file = std::string(v); }),
+      text("tls-key-file", "", "Server private key (PEM) for tls-port.")
+          .acted_on([](Settings& s, std::string_view v) { s.tls_key_file = std::string(v); }),
+      text("tls-key-file-pass", "", "Passphrase of tls-key-file.")
+          .sensitive()
+          .acted_on([](Settings& s, std::string_view v) { s.tls_key_file_pass = std::string(v); }),
       text("tls-client-cert-file", "", "Client certificate for outgoing connections."),
       text("tls-client-key-file", "", "Client private key."),
       text("tls-client-key-file-pass", "", "Passphrase of tls-client-key-file.").sensitive(),
       text("tls-dh-params-file", "", "DH parameters."),
-      text("tls-ca-cert-file", "", "CA bundle."),
-      text("tls-ca-cert-dir", "", "CA directory."),
-      choice("tls-auth-clients", "yes", kTlsAuthClients, "Require client certificates."),
-      text("tls-protocols", "", "Allowed TLS versions."),
-      text("tls-ciphers", "", "TLS 1.2 ciphers."),
-      text("tls-ciphersuites", "", "TLS 1.3 cipher suites."),
-      yes_no("tls-prefer-server-ciphers", "no", "Prefer the server's cipher order."),
-      yes_no("tls-session-caching", "yes", "TLS session cache."),
-      integer("tls-session-cache-size", "20480", 0, kIntMax, "TLS session cache entries."),
-      integer("tls-session-cache-timeout", "300", 0, kIntMax, "TLS session lifetime (s)."),
+      text("tls-ca-cert-file", "", "CA bundle that client certificates must chain to.")
+          .acted_on([](Settings& s, std::string_view v) { s.tls_ca_cert_file = std::string(v); }),
+      text("tls-ca-cert-dir", "", "CA directory (c_rehash layout), as tls-ca-cert-file.")
+          .acted_on([](Settings& s, std::string_view v) { s.tls_ca_cert_dir = std::string(v); }),
+      choice("tls-auth-clients", "yes", kTlsAuthClients,
+             "Client certificates: yes (required), optional (checked when sent), no.")
+          .acted_on([](Settings& s, std::string_view v) { s.tls_auth_clients = std::string(v); }),
+      text("tls-protocols", "", "Allowed TLS versions (\"TLSv1.2 TLSv1.3\" when empty).")
+          .acted_on([](Settings& s, std::string_view v) { s.tls_protocols = std::string(v); }),
+      text("tls-ciphers", "", "TLS 1.2 ciphers.")
+          .acted_on([](Settings& s, std::string_view v) { s.tls_ciphers = std::string(v); }),
+      text("tls-ciphersuites", "", "TLS 1.3 cipher suites.")
+          .acted_on([](Settings& s, std::string_view v) { s.tls_ciphersuites = std::string(v); }),
+      yes_no("tls-prefer-server-ciphers", "no", "Prefer the server's cipher order.")
+          .acted_on([](Settings& s, std::string_view v) { s.tls_prefer_server_ciphers = v == "yes"; }),
+      yes_no("tls-session-caching", "yes", "TLS session cache.")
+          .acted_on([](Settings& s, std::string_view v) { s.tls_session_caching = v == "yes"; }),
+      integer("tls-session-cache-size", "20480", 0, kIntMax, "TLS session cache entries.")
+          .acted_on([](Settings& s, std::string_view v) { s.tls_session_cache_size = u32(v); }),
+      integer("tls-session-cache-timeout", "300", 0, kIntMax, "TLS session lifetime (s).")
+          .acted_on([](Settings& s, std::string_view v) { s.tls_session_cache_timeout = u32(v); }),
       yes_no("tls-replication", "no", "TLS for Redis replication links."),
       yes_no("tls-cluster", "no", "TLS for the cluster bus."),
 
@@ -581,10 +601,68 @@ std::vector<Directive> build_table() {
                              : v == "everysec" ? Settings::RegionFsync::kEverySec
                                                : Settings::RegionFsync::kAlways;
           }),
+      integer("region-write-wait", "3000", 0, 60000,
+              "Milliseconds a write waits for a leader (during a failover) before -TRYAGAIN.")
+          .acted_on([](Settings& s, std::string_view v) { s.region_write_wait_ms = u32(v); }),
+      special("peer-regions", "", parse_peer_regions,
+              "Other regions of the global datastore: name/id node=host:port ...; name/id ... "
+              "(client endpoints). Their leaders and this region's exchange committed writes.")
+          .startup_only()
+          .rewritten_by(rewrite_quoted)
+          .acted_on([](Settings& s, std::string_view v) { s.peer_regions = peer_regions_from_text(v); }),
+      integer("shipping-port-offset", "20000", 1, 55535,
+              "A node's shipping port (links from other regions) is its client port plus this.")
+          .startup_only()
+          .acted_on([](Settings& s, std::string_view v) { s.shipping_port_offset = u32(v); }),
+      memory("shipping-batch-bytes", "65536", 1024, 64 * kMegabyte,
+             "Ops per message shipped to another region (a partial one waits shipping-batch-delay).")
+          .startup_only()
+          .acted_on([](Settings& s, std::string_view v) { s.shipping_batch_bytes = canonical_unsigned(v); }),
+      integer("shipping-batch-delay", "2", 0, 1000,
+              "Milliseconds a partial message to another region waits for more ops.")
+          .startup_only()
+          .acted_on([](Settings& s, std::string_view v) { s.shipping_batch_delay_ms = u32(v); }),
+      integer("shipping-compression-level", "6", 0, 12,
+              "LZ4 level for batches to other regions: 0 fast, 1-12 high compression (more CPU, fewer bytes).")
+          .startup_only()
+          .acted_on([](Settings& s, std::string_view v) { s.shipping_compression_level = u32(v); }),
+      integer("shipping-link-timeout", "3000", 500, 600000,
+              "Milliseconds without a word from another region's leader before its link is closed and redialled.")
+          .startup_only()
+          .acted_on([](Settings& s, std::string_view v) { s.shipping_link_timeout_ms = u32(v); }),
+      memory("shipping-in-flight-bytes", "4194304", 65536, kLongMax,
+             "Ops sent to one region and not yet acknowledged, at most (backpressure).")
+          .startup_only()
+          .acted_on([](Settings& s, std::string_view v) { s.shipping_in_flight_bytes = canonical_unsigned(v); }),
+      memory("shipping-retention-bytes", "67108864", kMegabyte, kLongMax,
+             "Committed ops kept for regions that are behind or away; one further behind needs a snapshot.")
+          .startup_only()
+          .acted_on([](Settings& s, std::string_view v) { s.shipping_retention_bytes = canonical_unsigned(v); }),
+      integer("metrics-port", "0", 0, 65535,
+              "Port of the Prometheus endpoint (GET /metrics: region, other regions, clock skew); 0: off.")
+          .startup_only()
+          .acted_on([](Settings& s, std::string_view v) { s.metrics_port = u32(v); }),
+      text("metrics-bind", "127.0.0.1", "Address the metrics endpoint listens on.")
+          .startup_only()
+          .acted_on([](Settings& s, std::string_view v) { s.metrics_bind = std::string(v); }),
       integer("region-tick", "10", 1, 1000,
               "Milliseconds per election tick: heartbeats every 5 ticks, election timeout 30-60.")
           .startup_only()
           .acted_on([](Settings& s, std::string_view v) { s.region_tick_ms = u32(v); }),
+      integer("region-snapshot-entries", "100000", 1, kUnsignedLongMax,
+              "Snapshot the keyspace and drop the region log's prefix once it holds this many "
+              "applied entries.")
+          .startup_only()
+          .acted_on([](Settings& s, std::string_view v) { s.region_snapshot_entries = canonical_unsigned(v); }),
+      memory("region-snapshot-bytes", "67108864", 1, kUnsignedLongMax,
+             "Snapshot the keyspace and drop the region log's prefix once the log file is this "
+             "large.")
+          .startup_only()
+          .acted_on([](Settings& s, std::string_view v) { s.region_snapshot_bytes = canonical_unsigned(v); }),
+      memory("region-snapshot-chunk-bytes", "1048576", 1024, 33554432,
+             "Most snapshot bytes in one InstallSnapshot message to a follower that is far behind.")
+          .startup_only()
+          .acted_on([](Settings& s, std::string_view v) { s.region_snapshot_chunk_bytes = canonical_unsigned(v); }),
   };
   std::vector<Directive> table;
   table.reserve(rows.size());

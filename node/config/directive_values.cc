@@ -477,6 +477,93 @@ ValueOrError parse_region_nodes(const Directive&, std::span<const std::string> a
   return canonical;
 }
 
+namespace {
+
+// One region of peer-regions: "name/id node=host:port ..."; the error says what is wrong.
+std::optional<std::string> parse_peer_region(std::string_view text, Settings::PeerRegion* out) {
+  std::vector<std::string_view> items;
+  while (!text.empty()) {
+    const std::size_t space = text.find(' ');
+    if (space != 0) items.push_back(text.substr(0, space));
+    text = space == std::string_view::npos ? std::string_view{} : text.substr(space + 1);
+  }
+  if (items.empty()) return "peer-regions has an empty region between ';'";
+  const std::string_view head = items[0];
+  const std::size_t slash = head.find('/');
+  unsigned id = 0;
+  if (slash != std::string_view::npos) {
+    const std::string_view digits = head.substr(slash + 1);
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
+    if (ec != std::errc() || end != digits.data() + digits.size()) id = 0;
+  }
+  if (slash == std::string_view::npos || slash == 0 || !is_name(head.substr(0, slash)) || id == 0 || id > 63) {
+    return "peer-regions items start with name/id (a region name and its region-id, 1 to 63); got '" +
+           std::string(head) + "'";
+  }
+  out->name = std::string(head.substr(0, slash));
+  out->id = id;
+  out->nodes.clear();
+  for (std::size_t i = 1; i < items.size(); ++i) {
+    Settings::RegionNodeAddress node;
+    if (!parse_region_node(items[i], &node)) {
+      return "peer-regions nodes are name=host:port; got '" + std::string(items[i]) + "'";
+    }
+    out->nodes.push_back(std::move(node));
+  }
+  if (out->nodes.empty()) return "peer-regions region '" + out->name + "' lists no nodes";
+  if (out->nodes.size() > 9) return "peer-regions region '" + out->name + "' lists more than 9 nodes";
+  return std::nullopt;
+}
+
+}  // namespace
+
+ValueOrError parse_peer_regions(const Directive&, std::span<const std::string> arguments,
+                                std::string_view, bool) {
+  std::string joined;
+  for (const std::string& argument : arguments) {
+    if (!joined.empty()) joined += ' ';
+    joined += argument;
+  }
+  std::string canonical;
+  std::vector<Settings::PeerRegion> seen;
+  std::string_view rest = joined;
+  while (!rest.empty()) {
+    const std::size_t semicolon = rest.find(';');
+    std::string_view part = rest.substr(0, semicolon);
+    rest = semicolon == std::string_view::npos ? std::string_view{} : rest.substr(semicolon + 1);
+    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+    while (!part.empty() && part.back() == ' ') part.remove_suffix(1);
+    if (part.empty()) continue;
+    Settings::PeerRegion region;
+    if (auto problem = parse_peer_region(part, &region)) return error(*problem);
+    for (const auto& other : seen) {
+      if (other.name == region.name || other.id == region.id) {
+        return error("peer-regions names region '" + region.name + "' or id " + std::to_string(region.id) +
+                     " twice");
+      }
+    }
+    if (seen.size() >= 62) return error("peer-regions lists more than 62 regions");
+    if (!canonical.empty()) canonical += "; ";
+    canonical += region.name + "/" + std::to_string(region.id);
+    for (const auto& node : region.nodes) canonical += " " + node.name + "=" + node.host + ":" + std::to_string(node.port);
+    seen.push_back(std::move(region));
+  }
+  return canonical;
+}
+
+std::vector<Settings::PeerRegion> peer_regions_from_text(std::string_view text) {
+  std::vector<Settings::PeerRegion> regions;
+  while (!text.empty()) {
+    const std::size_t semicolon = text.find(';');
+    std::string_view part = text.substr(0, semicolon);
+    text = semicolon == std::string_view::npos ? std::string_view{} : text.substr(semicolon + 1);
+    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+    Settings::PeerRegion region;
+    if (!part.empty() && !parse_peer_region(part, &region)) regions.push_back(std::move(region));
+  }
+  return regions;
+}
+
 ValueOrError parse_node_id(const Directive&, std::span<const std::string> arguments,
                            std::string_view, bool) {
   if (arguments.size() != 1) return error("wrong number of arguments");

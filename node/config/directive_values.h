@@ -51,6 +51,10 @@ ValueOrError parse_region_name(const Directive&, std::span<const std::string>, s
 ValueOrError parse_region_nodes(const Directive&, std::span<const std::string>, std::string_view, bool);
 // The canonical text back into addresses (empty text: none).
 std::vector<Settings::RegionNodeAddress> region_nodes_from_text(std::string_view text);
+// "name/id node=host:port ...; name/id ..." (other regions: name, region id, nodes),
+// canonical: single spaces, "; " between regions.
+ValueOrError parse_peer_regions(const Directive&, std::span<const std::string>, std::string_view, bool);
+std::vector<Settings::PeerRegion> peer_regions_from_text(std::string_view text);
 ValueOrError parse_node_id(const Directive&, std::span<const std::string>, std::string_view, bool);
 
 std::vector<FileLine> rewrite_quoted(const Directive&, std::string_view value);

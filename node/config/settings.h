@@ -54,6 +54,23 @@ struct Settings {
   std::uint32_t maxclients = 10000;
   std::string requirepass;  // "" = no AUTH needed
 
+  // TLS for clients, Redis's tls-* directives (node/tls_listener.h). tls_port 0: no TLS port.
+  // With a tls_port, port 0 means TLS only (no plaintext listener), as in Redis.
+  std::uint16_t tls_port = 0;
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_key_file_pass;
+  std::string tls_ca_cert_file;
+  std::string tls_ca_cert_dir;
+  std::string tls_auth_clients = "yes";  // yes | no | optional
+  std::string tls_protocols;             // "" = TLSv1.2 and TLSv1.3
+  std::string tls_ciphers;
+  std::string tls_ciphersuites;
+  bool tls_prefer_server_ciphers = false;
+  bool tls_session_caching = true;
+  std::uint32_t tls_session_cache_size = 20480;
+  std::uint32_t tls_session_cache_timeout = 300;
+
   // Request and reply limits.
   std::uint64_t proto_max_bulk_len = 512ULL * 1024 * 1024;
   std::uint64_t client_query_buffer_limit = 1024ULL * 1024 * 1024;
@@ -113,7 +130,32 @@ struct Settings {
   // (left to the OS). The term and vote are fsync'd in every mode.
   enum class RegionFsync : std::uint8_t { kAlways, kEverySec, kNo };
   RegionFsync region_fsync = RegionFsync::kAlways;
+  // Other regions of the global datastore, each with its nodes' client endpoints; their leaders
+  // exchange committed ops with this region's leader (node/shipping/).
+  struct PeerRegion {
+    std::string name;
+    std::uint32_t id = 0;
+    std::vector<RegionNodeAddress> nodes;
+    bool operator==(const PeerRegion&) const = default;
+  };
+  std::vector<PeerRegion> peer_regions;
+  std::uint32_t shipping_port_offset = 20000;
+  std::uint32_t metrics_port = 0;  // the Prometheus endpoint (GET /metrics); 0: off
+  std::string metrics_bind = "127.0.0.1";  // a node's shipping port: client port + this
+  std::uint64_t shipping_batch_bytes = 64 * 1024;
+  std::uint32_t shipping_batch_delay_ms = 2;
+  std::uint32_t shipping_compression_level = 6;
+  std::uint32_t shipping_link_timeout_ms = 3000;  // silence after which a link is taken for dead  // 0: LZ4 fast; 1-12: LZ4 HC at that level
+  std::uint64_t shipping_in_flight_bytes = 4 << 20;
+  std::uint64_t shipping_retention_bytes = 64 << 20;
+  std::uint32_t region_write_wait_ms = 3000;  // how long a write waits for a leader
   std::uint32_t region_tick_ms = 10;  // the election clock's tick (heartbeat 5, timeout 30-60)
+  // Log compaction (node/region/region_snapshot_file.h): a node snapshots its keyspace and drops
+  // its log prefix once the log holds this many applied entries, or this many bytes.
+  std::uint64_t region_snapshot_entries = 100000;
+  std::uint64_t region_snapshot_bytes = std::uint64_t{64} << 20;
+  // Most snapshot bytes in one InstallSnapshot message (one peer frame).
+  std::uint64_t region_snapshot_chunk_bytes = std::uint64_t{1} << 20;
 
   bool operator==(const Settings&) const = default;
 };

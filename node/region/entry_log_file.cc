@@ -170,4 +170,55 @@ std::string EntryLogFile::write(const std::vector<election::Entry>& entries, boo
   return {};
 }
 
+std::string EntryLogFile::drop_through(std::uint64_t index) {
+  std::size_t keep = 0;  // first record kept
+  while (keep < offsets_.size() && offsets_[keep].first <= index) ++keep;
+  if (keep == 0) return {};
+  const std::uint64_t from = keep < offsets_.size() ? offsets_[keep].second : end_;
+  std::string tail(static_cast<std::size_t>(end_ - from), '\0');
+  std::size_t got = 0;
+  while (got < tail.size()) {
+    const ssize_t n = ::pread(fd_, tail.data() + got, tail.size() - got, static_cast<off_t>(from + got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return "can't read '" + path_ + "' to compact it: " + (n == 0 ? std::string("short read") : errno_text());
+    got += static_cast<std::size_t>(n);
+  }
+  const std::string temporary = path_ + ".tmp";
+  const int fd = ::open(temporary.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return "can't write '" + temporary + "': " + errno_text();
+  std::size_t done = 0;
+  while (done < tail.size()) {
+    const ssize_t n = ::pwrite(fd, tail.data() + done, tail.size() - done, static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+  if (done != tail.size() || ::fsync(fd) != 0) {
+    const std::string failure = errno_text();
+    ::close(fd);
+    ::unlink(temporary.c_str());
+    return "can't write '" + temporary + "': " + failure;
+  }
+  if (::rename(temporary.c_str(), path_.c_str()) != 0) {
+    const std::string failure = errno_text();
+    ::close(fd);
+    ::unlink(temporary.c_str());
+    return "can't replace '" + path_ + "': " + failure;
+  }
+  const std::size_t slash = path_.rfind('/');
+  const std::string directory = slash == std::string::npos ? "." : path_.substr(0, slash == 0 ? 1 : slash);
+  const int dir = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir >= 0) {
+    ::fsync(dir);
+    ::close(dir);
+  }
+  ::close(fd_);
+  fd_ = fd;
+  offsets_.erase(offsets_.begin(), offsets_.begin() + static_cast<std::ptrdiff_t>(keep));
+  for (auto& [entry_index, offset] : offsets_) offset -= from;
+  end_ -= from;
+  tail_beyond_end_ = false;  // the new file holds exactly the kept records
+  return {};
+}
+
 }  // namespace tern::node

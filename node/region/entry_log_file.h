@@ -8,8 +8,14 @@
 // Output). A torn last record (a crash mid-write) is dropped at load; a damaged record in the
 // middle stops the load with an error, because entries after it cannot be trusted.
 //
-// Not yet: compaction (the file grows with every write until snapshots arrive).
+// Compaction (region_service.h): once a snapshot covering a prefix is durable, drop_through
+// rewrites the file without that prefix (the entries after the snapshot, copied into <path>.tmp,
+// fsync'd, renamed over the file). A rewrite rather than segment files because compaction runs
+// at the applied index, where only the few uncommitted entries remain after it: the copy is
+// small, and one file keeps load and the record format unchanged. A crash before the rename
+// leaves the old file, whose extra prefix the snapshot covers (the load skips it).
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -36,6 +42,15 @@ class EntryLogFile {
   std::string write(const std::vector<election::Entry>& entries, bool sync = true);
   // fdatasync: everything written so far is durable. Empty on success, else why not.
   std::string sync();
+  // Drops every entry at or below `index` (a durable snapshot covers them): rewrites the file
+  // with the rest. Empty on success, else why not (the file is then unchanged).
+  std::string drop_through(std::uint64_t index);
+  // Bytes in the file (the compaction threshold's measure).
+  [[nodiscard]] std::uint64_t size_bytes() const { return end_; }
+  // The index of the last record in the file, if any.
+  [[nodiscard]] std::optional<std::uint64_t> last_index() const {
+    return offsets_.empty() ? std::nullopt : std::optional<std::uint64_t>(offsets_.back().first);
+  }
 
  private:
   EntryLogFile(std::string path, int fd, std::vector<std::pair<std::uint64_t, std::uint64_t>> offsets,

@@ -8,6 +8,7 @@ LogWriter::LogWriter(asio::io_context& io, EntryLogFile file, std::string state_
                      Sync sync)
     : io_(io),
       file_(std::move(file)),
+      size_bytes_(file_.size_bytes()),
       state_path_(std::move(state_path)),
       on_done_(std::move(on_done)),
       sync_(sync),
@@ -38,10 +39,20 @@ void LogWriter::wait_idle() {
   idle_.wait(lock, [this] { return written_through_ == queued_through_; });
 }
 
+void LogWriter::with_file(const std::function<void(EntryLogFile&)>& operation) {
+  wait_idle();
+  // Nothing new is queued meanwhile: jobs come only from this (the submitting) thread.
+  std::lock_guard file_lock(file_mutex_);
+  operation(file_);
+  size_bytes_.store(file_.size_bytes(), std::memory_order_relaxed);
+  if (last_written_ && (!file_.last_index() || *file_.last_index() < last_written_->index.value)) {
+    last_written_.reset();
+  }
+}
+
 void LogWriter::run() {
   using Clock = std::chrono::steady_clock;
   constexpr auto kSecond = std::chrono::seconds(1);
-  std::optional<election::EntryId> last_written;
   bool unsynced = false;  // written since the last fdatasync (everysec and no)
   auto last_sync = Clock::now();
   std::unique_lock lock(mutex_);
@@ -55,7 +66,10 @@ void LogWriter::run() {
     if (queue_.empty()) {
       if (unsynced && (stopping_ || (sync_ == Sync::kEverySecond && Clock::now() >= last_sync + kSecond))) {
         lock.unlock();
-        (void)file_.sync();  // best effort: nothing waits for it in these modes
+        {
+          std::lock_guard file_lock(file_mutex_);
+          (void)file_.sync();  // best effort: nothing waits for it in these modes
+        }
         unsynced = false;
         last_sync = Clock::now();
         lock.lock();
@@ -71,11 +85,12 @@ void LogWriter::run() {
     std::string error;
     bool wrote = false;
     const election::HardState* hard_state = nullptr;
+    std::unique_lock file_lock(file_mutex_);
     for (const Job& job : group) {
       if (!job.entries.empty() && error.empty()) {
         error = file_.write(job.entries, false);
         wrote = true;
-        if (error.empty()) last_written = job.entries.back().id();
+        if (error.empty()) last_written_ = job.entries.back().id();
       }
       if (job.hard_state) hard_state = &*job.hard_state;
     }
@@ -88,7 +103,10 @@ void LogWriter::run() {
       }
     }
     if (hard_state != nullptr && error.empty()) error = save_hard_state(state_path_, *hard_state);
-    if (!error.empty()) last_written.reset();  // unknown until a later write succeeds
+    if (!error.empty()) last_written_.reset();  // unknown until a later write succeeds
+    const std::optional<election::EntryId> last_written = last_written_;
+    size_bytes_.store(file_.size_bytes(), std::memory_order_relaxed);
+    file_lock.unlock();
     asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_), through, written = last_written, error] {
       if (alive.lock()) on_done_(through, written, error);
     });

@@ -13,7 +13,17 @@
 // Jobs are done in submission order; each completion runs on the io_context, in order, with the
 // highest job number done and the last entry written. A failed job fails every job of its group
 // (the caller drops what waited for them, as a lost message).
+//
+// The rule for the file: only this writer touches the EntryLogFile it was given, and only its
+// thread writes it. Every other operation on the log (compaction's drop_through, replacing the
+// log when a snapshot is installed, re-reading it for a rebuild) goes through with_file, which
+// runs it on the caller's thread after every job submitted before it has landed and while the
+// thread keeps off the file (no write or background fsync meanwhile). So such an operation sees
+// the log as the jobs before it left it, and jobs submitted after it apply to what it left.
+// Opening the log file elsewhere while a writer exists is allowed only inside with_file; to
+// reopen it for good, destroy the writer first (the destructor lands every queued job).
 #include <asio.hpp>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -53,13 +63,23 @@ class LogWriter {
   std::uint64_t submit(Job job);
   // Blocks until every submitted job is written (completions still arrive through the loop).
   void wait_idle();
+  // Waits until every submitted job is written, then runs `operation` on this thread with the
+  // file, the writer thread held off it (see the rule above). Blocks the caller for at most the
+  // writes already queued. If the operation leaves the file without the last entry written so
+  // far, later completions report no entry until a new write lands.
+  void with_file(const std::function<void(EntryLogFile&)>& operation);
   [[nodiscard]] std::uint64_t submitted() const { return submitted_; }
+  // Bytes in the file after the latest write or with_file (the compaction threshold's measure).
+  [[nodiscard]] std::uint64_t size_bytes() const { return size_bytes_.load(std::memory_order_relaxed); }
 
  private:
   void run();
 
   asio::io_context& io_;
-  EntryLogFile file_;  // touched only by the thread
+  EntryLogFile file_;  // touched by the thread, or by with_file, only under file_mutex_
+  std::mutex file_mutex_;
+  std::optional<election::EntryId> last_written_;  // under file_mutex_
+  std::atomic<std::uint64_t> size_bytes_{0};
   std::string state_path_;
   OnDone on_done_;
   Sync sync_;

@@ -64,6 +64,7 @@ void PeerLink::read() {
       self->fail(error == asio::error::eof ? "closed by the peer" : error.message());
       return;
     }
+    self->bytes_received_ += n;
     std::span<const std::byte> input(reinterpret_cast<const std::byte*>(self->buffer_.data()), n);
     while (!input.empty() && !self->closed_) {
       const auto step = self->decoder_.decode(input);
@@ -88,9 +89,15 @@ void PeerLink::read() {
 
 void PeerLink::send(std::string frame) {
   if (closed_) return;
-  // A link that cannot keep up drops the oldest: Raft resends what matters on its next round.
   constexpr std::size_t kMaxQueued = 4096;
-  if (queue_.size() >= kMaxQueued) queue_.pop_front();
+  if (queue_.size() >= kMaxQueued) {
+    if (lossless_) {
+      fail("more than 4096 frames waiting to be sent");
+      return;
+    }
+    // The front is being written while writing_: drop the next one instead.
+    queue_.erase(queue_.begin() + (writing_ ? 1 : 0));
+  }
   queue_.push_back(std::move(frame));
   write();
 }

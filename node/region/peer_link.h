@@ -34,10 +34,16 @@ class PeerLink : public std::enable_shared_from_this<PeerLink> {
   // `on_open` runs once the handshake succeeded.
   void start(std::function<void(PeerLink&)> on_open, OnMessage on_message, OnClosed on_closed);
   // Queues a framed message; dropped when the link is not open (the sender retries by protocol).
+  // When kMaxQueued frames wait already, a lossy link (region links: Raft resends what matters)
+  // drops the oldest one not being written; a lossless link (shipping: a stream with no gaps)
+  // closes instead, and the sender resumes from what the receiver acknowledged.
   void send(std::string frame);
+  void set_lossless(bool lossless) { lossless_ = lossless; }
   void close();
   [[nodiscard]] bool open() const { return open_; }
   [[nodiscard]] const std::string& description() const { return description_; }
+  // Bytes read off the TLS stream so far (frames, compressed as they travel).
+  [[nodiscard]] std::uint64_t bytes_received() const { return bytes_received_; }
   // Set by the owner once the peer's Hello named it (accepting side).
   std::string peer_name;
   // The certificate's tern:// URI names, read after the handshake.
@@ -57,6 +63,8 @@ class PeerLink : public std::enable_shared_from_this<PeerLink> {
   std::array<char, 64 * 1024> buffer_{};  // a long append arrives in few reads
   std::deque<std::string> queue_;
   bool writing_ = false;
+  bool lossless_ = false;
+  std::uint64_t bytes_received_ = 0;
   bool open_ = false;
   bool closed_ = false;
   OnMessage on_message_;

@@ -86,6 +86,8 @@ class RequestParser {
 
   // Unparsed bytes held: the unfinished request plus anything after it (CLIENT LIST qbuf).
   [[nodiscard]] std::size_t buffered_bytes() const { return end_ - begin_; }
+  // Those bytes themselves (the connection peeks at a new client's first bytes).
+  [[nodiscard]] std::string_view buffered() const { return {request(), request_bytes()}; }
   // Bytes allocated for the buffer (used_memory accounting).
   [[nodiscard]] std::size_t capacity_bytes() const { return capacity_; }
 

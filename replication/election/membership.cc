@@ -14,22 +14,32 @@ bool Membership::is_learner(NodeId node) const {
 }
 
 namespace {
-constexpr std::size_t kMembershipChangeSize = 9;  // node id (8 bytes, little endian) + flag
+// Node id (8 bytes, little endian) + flag, then the rejoin id (8 bytes) when it is not zero.
+constexpr std::size_t kMembershipChangeSize = 9;
+constexpr std::size_t kRejoinMembershipChangeSize = 17;
 }  // namespace
 
 std::string encode_membership_change(const MembershipChange& change) {
-  std::string out(kMembershipChangeSize, '\0');
+  std::string out(change.rejoin_id != 0 ? kRejoinMembershipChangeSize : kMembershipChangeSize,
+                  '\0');
   for (std::size_t byte = 0; byte < 8; ++byte) {
     out[byte] = static_cast<char>((change.node.value >> (8 * byte)) & 0xffU);
   }
   out[8] = change.make_voter ? '\1' : '\0';
+  if (change.rejoin_id != 0) {
+    for (std::size_t byte = 0; byte < 8; ++byte) {
+      out[9 + byte] = static_cast<char>((change.rejoin_id >> (8 * byte)) & 0xffU);
+    }
+  }
   return out;
 }
 
 // The payload came from our own leader's log, but a log is read back from disk and the network;
 // a malformed one decodes to nullopt and is ignored rather than trusted.
 std::optional<MembershipChange> decode_membership_change(std::string_view payload) {
-  if (payload.size() != kMembershipChangeSize) return std::nullopt;
+  if (payload.size() != kMembershipChangeSize && payload.size() != kRejoinMembershipChangeSize) {
+    return std::nullopt;
+  }
   if (payload[8] != '\0' && payload[8] != '\1') return std::nullopt;
   MembershipChange change;
   for (std::size_t byte = 0; byte < 8; ++byte) {
@@ -37,6 +47,13 @@ std::optional<MembershipChange> decode_membership_change(std::string_view payloa
                          << (8 * byte);
   }
   change.make_voter = payload[8] == '\1';
+  if (payload.size() == kRejoinMembershipChangeSize) {
+    for (std::size_t byte = 0; byte < 8; ++byte) {
+      change.rejoin_id |= static_cast<std::uint64_t>(static_cast<unsigned char>(payload[9 + byte]))
+                          << (8 * byte);
+    }
+    if (change.rejoin_id == 0) return std::nullopt;  // the short form says "no id"
+  }
   return change;
 }
 

@@ -53,6 +53,11 @@ struct AppendResponse {
   LogIndex index;
   LogIndex hint_index;
   Term hint_term;
+  // Nonzero: the follower is rejoining after losing its disk (ElectionConfig::rejoin_id): the
+  // leader tracks its progress but does not count it toward a commit majority (it may have
+  // forgotten a term it promised a newer leader) until a committed promotion names this id, and
+  // the edge demotes it, then promotes it once caught up, naming this id.
+  std::uint64_t rejoin_id = 0;
   bool operator==(const AppendResponse&) const = default;
 };
 
@@ -64,13 +69,15 @@ struct Heartbeat {
 };
 
 struct HeartbeatResponse {
+  std::uint64_t rejoin_id = 0;  // as in AppendResponse
   bool operator==(const HeartbeatResponse&) const = default;
 };
 
-// InstallSnapshot (§7). The state machine sends the whole blob in one message (offset 0,
-// done = true); the edge may cut `data` into chunks (lz4-compressed on the wire) as long as it
-// delivers them in order with the right offsets. A follower assembles chunks from one leader and
-// one snapshot and restores when `done` arrives; any gap restarts the assembly.
+// InstallSnapshot (§7). The leader sends the snapshot as consecutive chunks of at most
+// ElectionConfig::snapshot_chunk_bytes (`offset` into the data, `done` on the last). A follower
+// assembles chunks from one leader and one snapshot and restores when `done` arrives; a chunk it
+// already holds (a duplicate) is ignored, a gap drops the assembly until the leader starts over
+// at offset 0.
 struct InstallSnapshot {
   SnapshotMeta meta;
   std::uint64_t offset = 0;

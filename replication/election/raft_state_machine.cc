@@ -46,7 +46,9 @@ RaftStateMachine::RaftStateMachine(const ElectionConfig& config, PersistedState 
       check_quorum_(config.check_quorum),
       max_entries_per_append_(std::max<std::size_t>(1, config.max_entries_per_append)),
       async_persistence_(config.async_persistence),
+      snapshot_chunk_bytes_(std::max<std::size_t>(1, config.snapshot_chunk_bytes)),
       random_state_(config.random_seed),
+      rejoin_id_(config.rejoin_id),
       term_(persisted.hard_state.term),
       voted_for_(persisted.hard_state.voted_for),
       snapshot_(persisted.snapshot.value_or(
@@ -101,7 +103,8 @@ Status RaftStateMachine::status() const {
   Status status;
   status.self = self_;
   status.role = role();
-  status.is_voter = promotable();
+  status.is_voter = membership_.is_voter(self_);
+  status.rejoining = rejoining();
   status.leader = leader();
   status.term = term_;
   status.commit = log_.commit();
@@ -113,9 +116,9 @@ Status RaftStateMachine::status() const {
   if (const auto* leader = std::get_if<Leader>(&role_)) {
     status.transfer_target = leader->transfer_target;
     for (const auto& [node, progress] : leader->progress) {
-      status.followers.push_back(FollowerProgress{node, membership_.is_voter(node), progress.match,
-                                                  progress.next, progress.state,
-                                                  progress.recently_active});
+      status.followers.push_back(FollowerProgress{
+          node, membership_.is_voter(node), progress.match, progress.next, progress.state,
+          progress.recently_active, rejoin_unsettled(progress.rejoin_id), progress.rejoin_id});
     }
   }
   return status;
@@ -370,7 +373,11 @@ void RaftStateMachine::handle_vote_request(const Message& message, const VoteReq
   // effect when a node learns they are committed, so a node may not know yet that it was
   // promoted, or that the candidate was; refusing on our own stale view can deadlock a region
   // (the simulation found one: the only up-to-date voters believed themselves learners).
-  const bool grant = can_vote && log_.candidate_is_up_to_date(request.last_log);
+  //
+  // A rejoining node lost its disk: its log may lack entries it helped commit and it may have
+  // voted in this term already, so its vote could elect a leader missing committed entries or
+  // a second leader of a term. It refuses every (pre-)vote until it is a voter again.
+  const bool grant = !rejoining() && can_vote && log_.candidate_is_up_to_date(request.last_log);
   if (!grant) {
     send(message.from, term_, VoteResponse{request.pre_vote, false});
     return;
@@ -468,16 +475,45 @@ void RaftStateMachine::handle_install_snapshot(const Message& message,
                                                const InstallSnapshot& chunk) {
   auto& follower = std::get<Follower>(role_);
   auto& assembly = follower.snapshot_assembly;
-  if (chunk.offset == 0) {
-    assembly = SnapshotAssembly{message.term, chunk.meta, chunk.data};
-  } else if (assembly && assembly->term == message.term && assembly->meta == chunk.meta &&
-             assembly->data.size() == chunk.offset) {
-    assembly->data += chunk.data;
-  } else {
-    assembly.reset();  // a gap or a different snapshot: wait for the leader to start over
+  const auto generation = [](Term term, const SnapshotMeta& meta) {
+    return std::pair{term, meta.last_included};
+  };
+  if (assembly && !(assembly->term == message.term && assembly->meta == chunk.meta)) {
+    // A chunk of an older snapshot (reordered past a newer one) is stale; a newer snapshot
+    // replaces the one being assembled.
+    if (generation(message.term, chunk.meta) <= generation(assembly->term, assembly->meta)) return;
+    assembly.reset();
+  }
+  if (!assembly) assembly = SnapshotAssembly{message.term, chunk.meta, {}, {}, std::nullopt};
+  if (chunk.offset > kMaxSnapshotBytes || chunk.data.size() > kMaxSnapshotBytes - chunk.offset) {
+    assembly.reset();  // nonsense from the network
     return;
   }
-  if (!chunk.done) return;
+  if (chunk.done) assembly->total = chunk.offset + chunk.data.size();
+  // Chunks may come duplicated or out of order (the leader sends them all at once, and a
+  // network may reorder): a chunk past the assembled prefix waits in `early`; one that overlaps
+  // it contributes only its new bytes; a duplicate contributes nothing.
+  if (chunk.offset > assembly->data.size()) {
+    if (assembly->early.size() >= kMaxEarlySnapshotChunks) {
+      assembly.reset();  // too far out of order to hold: the leader starts over
+      return;
+    }
+    assembly->early.emplace(chunk.offset, chunk.data);
+  } else if (chunk.offset + chunk.data.size() > assembly->data.size()) {
+    assembly->data.append(chunk.data, assembly->data.size() - chunk.offset);
+  }
+  while (!assembly->early.empty() && assembly->early.begin()->first <= assembly->data.size()) {
+    const auto early = assembly->early.begin();
+    if (early->first + early->second.size() > assembly->data.size()) {
+      assembly->data.append(early->second, assembly->data.size() - early->first);
+    }
+    assembly->early.erase(early);
+  }
+  if (!assembly->total || assembly->data.size() < *assembly->total) return;
+  if (assembly->data.size() != *assembly->total) {
+    assembly.reset();  // chunks that disagree about the end: start over
+    return;
+  }
   Snapshot snapshot{std::move(assembly->meta), std::move(assembly->data)};
   assembly.reset();
 
@@ -495,6 +531,9 @@ void RaftStateMachine::handle_install_snapshot(const Message& message,
   }
   // §7: discard the entire log and take the snapshot.
   log_.restore(last_included);
+  // The edge persists an Output's snapshot before the next step, replacing its stored log: a
+  // report of entries written before it no longer says anything about storage.
+  persisted_ = last_included;
   membership_ = snapshot.meta.membership;
   membership_history_.clear();
   membership_scanned_through_ = last_included.index;
@@ -510,8 +549,9 @@ void RaftStateMachine::step_leader(Leader& leader, const Message& message) {
   if (const auto* response = std::get_if<AppendResponse>(&message.body)) {
     progress.recently_active = true;
     handle_append_response(leader, message.from, *response);
-  } else if (std::holds_alternative<HeartbeatResponse>(message.body)) {
+  } else if (const auto* heartbeat = std::get_if<HeartbeatResponse>(&message.body)) {
     progress.recently_active = true;
+    note_rejoining(progress, heartbeat->rejoin_id);
     progress.probe_sent = false;
     if (progress.state == ReplicationState::kSnapshot &&
         ++progress.snapshot_wait_heartbeats >
@@ -529,6 +569,7 @@ void RaftStateMachine::step_leader(Leader& leader, const Message& message) {
 void RaftStateMachine::handle_append_response(Leader& leader, NodeId from,
                                               const AppendResponse& response) {
   Progress& progress = leader.progress.at(from);
+  note_rejoining(progress, response.rejoin_id);
   if (!response.accepted) {
     if (response.index == LogIndex{} && response.hint_index == LogIndex{}) {
       return;  // the stale-term answer to an old leader, or an empty rejection: nothing to learn
@@ -581,9 +622,21 @@ void RaftStateMachine::handle_append_response(Leader& leader, NodeId from,
   }
 }
 
+void RaftStateMachine::note_rejoining(Progress& progress, std::uint64_t rejoin_id) {
+  if (rejoin_unsettled(rejoin_id) && rejoin_id != progress.rejoin_id) {
+    progress.match = LogIndex{};
+    progress.next = next(log_.last_index());
+    progress.state = ReplicationState::kProbe;
+    progress.probe_sent = false;
+  }
+  progress.rejoin_id = rejoin_id;
+}
+
 // ---- messages out --------------------------------------------------------------------------
 
 void RaftStateMachine::send(NodeId to, Term term, MessageBody body) {
+  if (auto* response = std::get_if<AppendResponse>(&body)) response->rejoin_id = rejoin_id_;
+  if (auto* response = std::get_if<HeartbeatResponse>(&body)) response->rejoin_id = rejoin_id_;
   outbox_.push_back(Message{self_, to, term, std::move(body)});
 }
 
@@ -595,8 +648,19 @@ void RaftStateMachine::send_append(Leader& leader, NodeId to, bool send_if_empty
   const std::optional<Term> prev_term = log_.term_at(prev_index);
   std::vector<Entry> entries = log_.slice(progress.next, max_entries_per_append_);
   if (!prev_term || (entries.empty() && progress.next <= log_.last_index())) {
-    // §7: the entries the follower needs were compacted away; send the snapshot instead.
-    send(to, term_, InstallSnapshot{snapshot_.meta, 0, snapshot_.data, true});
+    // §7: the entries the follower needs were compacted away; send the snapshot instead, in
+    // chunks of snapshot_chunk_bytes_ with their offsets, all at once: the link delivers them in
+    // order, and a lost one leaves a gap the follower drops, so the snapshot wait below runs out
+    // and the probe starts the whole snapshot again.
+    const std::string& data = snapshot_.data;
+    std::size_t offset = 0;
+    do {
+      const std::size_t size = std::min(snapshot_chunk_bytes_, data.size() - offset);
+      send(to, term_,
+           InstallSnapshot{snapshot_.meta, offset, data.substr(offset, size),
+                           offset + size == data.size()});
+      offset += size;
+    } while (offset < data.size());
     progress.state = ReplicationState::kSnapshot;
     progress.pending_snapshot = snapshot_.meta.last_included.index;
     progress.snapshot_wait_heartbeats = 0;
@@ -631,7 +695,10 @@ bool RaftStateMachine::maybe_commit(Leader& leader) {
     std::vector<LogIndex> matches;
     if (membership_.is_voter(self_)) matches.push_back(durable_index());
     for (const auto& [node, progress] : leader.progress) {
-      if (membership_.is_voter(node)) matches.push_back(progress.match);
+      // A voter that lost its disk may have forgotten a newer term it promised; until it is a
+      // voter again its copy counts for nothing (README.md, "Rejoining after a lost disk").
+      if (membership_.is_voter(node))
+        matches.push_back(rejoin_unsettled(progress.rejoin_id) ? LogIndex{} : progress.match);
     }
     const std::size_t quorum = membership_.quorum();
     if (matches.size() < quorum) return advanced;
@@ -681,6 +748,7 @@ void RaftStateMachine::advance_commit(LogIndex index) {
 }
 
 void RaftStateMachine::apply_membership_change(LogIndex index, const MembershipChange& change) {
+  track_rejoin(change);
   auto& from = change.make_voter ? membership_.learners : membership_.voters;
   auto& to = change.make_voter ? membership_.voters : membership_.learners;
   const auto found = std::find(from.begin(), from.end(), change.node);
@@ -691,6 +759,17 @@ void RaftStateMachine::apply_membership_change(LogIndex index, const MembershipC
   // A leader or candidate that is no longer a voter cannot stay one (it would count itself).
   if (!promotable() && !std::holds_alternative<Follower>(role_)) {
     become_follower(term_, std::nullopt);
+  }
+}
+
+void RaftStateMachine::track_rejoin(const MembershipChange& change) {
+  if (!change.make_voter || change.rejoin_id == 0) return;
+  settled_rejoins_.insert(change.rejoin_id);
+  if (change.node == self_ && change.rejoin_id == rejoin_id_) {
+    // The leader promoted us only once our log reached its commit index, after its no-op
+    // committed (propose_membership_change): we hold every entry ever committed, so our vote is
+    // as safe as any voter's again.
+    rejoin_id_ = 0;
   }
 }
 
@@ -719,7 +798,7 @@ Result<Done> RaftStateMachine::transfer_leadership(std::optional<NodeId> target)
   if (!target) {
     // "The most up-to-date follower": the voter with the highest match index.
     for (const auto& [node, progress] : leader->progress) {
-      if (!membership_.is_voter(node)) continue;
+      if (!membership_.is_voter(node) || rejoin_unsettled(progress.rejoin_id)) continue;
       if (!target || progress.match > leader->progress.at(*target).match) target = node;
     }
     if (!target) return Refusal::kUnknownNode;
@@ -737,12 +816,12 @@ Result<Done> RaftStateMachine::transfer_leadership(std::optional<NodeId> target)
   return Done{};
 }
 
-Result<EntryId> RaftStateMachine::promote_learner(NodeId learner) {
-  return propose_membership_change(MembershipChange{learner, true});
+Result<EntryId> RaftStateMachine::promote_learner(NodeId learner, std::uint64_t rejoin_id) {
+  return propose_membership_change(MembershipChange{learner, true, rejoin_id});
 }
 
-Result<EntryId> RaftStateMachine::demote_voter(NodeId voter) {
-  return propose_membership_change(MembershipChange{voter, false});
+Result<EntryId> RaftStateMachine::demote_voter(NodeId voter, std::uint64_t rejoin_id) {
+  return propose_membership_change(MembershipChange{voter, false, rejoin_id});
 }
 
 Result<EntryId> RaftStateMachine::propose_membership_change(const MembershipChange& change) {
@@ -759,6 +838,12 @@ Result<EntryId> RaftStateMachine::propose_membership_change(const MembershipChan
   if (!change.make_voter && change.node == self_) return Refusal::kLeaderCannotDemoteItself;
   if (change.make_voter && leader->progress.at(change.node).match < log_.commit()) {
     return Refusal::kLearnerNotCaughtUp;
+  }
+  // Promoting a rejoin: only on progress measured since we heard its id (note_rejoining reset
+  // what it acknowledged before it lost its disk).
+  if (change.make_voter && change.rejoin_id != 0 &&
+      leader->progress.at(change.node).rejoin_id != change.rejoin_id) {
+    return Refusal::kUnknownNode;
   }
   const EntryId id =
       log_.append(term_, EntryKind::kMembershipChange, encode_membership_change(change));

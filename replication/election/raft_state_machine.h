@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -55,6 +56,16 @@ struct ElectionConfig {
   // a follower's edge still sends its acknowledgements only once they are durable. Off: every
   // Output is persisted before the next call, and the leader counts its whole log.
   bool async_persistence = false;
+  // A snapshot travels as InstallSnapshot messages of at most this many data bytes each, so no
+  // message (or peer frame) grows with the keyspace.
+  std::size_t snapshot_chunk_bytes = std::size_t{1} << 20;
+  // Nonzero: the node lost its storage (it starts empty in a region that has a history) and
+  // this id, chosen at random by the edge and kept until the node votes again, names this
+  // rejoin. It may have forgotten a vote and entries it acknowledged, so it withholds votes, does
+  // not campaign and announces the id (AppendResponse::rejoin_id) until a committed promotion
+  // naming it has made it a voter again (the leader demotes it, and promotes it once caught
+  // up). See README.md, "Rejoining after a lost disk".
+  std::uint64_t rejoin_id = 0;
   std::uint64_t random_seed = 0;  // the only randomness: election timeouts
 };
 
@@ -117,6 +128,8 @@ struct FollowerProgress {
   LogIndex next;
   ReplicationState state = ReplicationState::kProbe;
   bool recently_active = false;
+  bool rejoining = false;       // its last answer named a rejoin id not yet settled by a promotion
+  std::uint64_t rejoin_id = 0;  // that id
 };
 
 struct Status {
@@ -131,6 +144,7 @@ struct Status {
   EntryId last_log;
   LogIndex first_index;
   bool accepts_writes = false;
+  bool rejoining = false;  // withholding votes after a lost disk (ElectionConfig::rejoin_id)
   std::optional<NodeId> transfer_target;
   std::vector<FollowerProgress> followers;  // leader only
 };
@@ -155,16 +169,23 @@ class RaftStateMachine {
   // A learner becomes a voter once it has caught up with the leader's commit index; a voter
   // other than the leader becomes a learner. Through the log, one change at a time; effective on
   // every node when committed.
-  Result<EntryId> promote_learner(NodeId learner);
-  Result<EntryId> demote_voter(NodeId voter);
+  Result<EntryId> promote_learner(NodeId learner, std::uint64_t rejoin_id = 0);
+  // `rejoin_id`: the id a rejoining node announced (FollowerProgress), 0 for any other change.
+  Result<EntryId> demote_voter(NodeId voter, std::uint64_t rejoin_id = 0);
   // The application has taken a snapshot of its state after applying `index`: drop the log up to
   // it (§7). `data` is what a lagging follower will receive. Returns the snapshot's metadata
   // (last included entry, membership), which the edge persists with the data; it may then delete
   // persisted entries up to `index`.
   Result<SnapshotMeta> compact(LogIndex index, std::string data);
+  // A node that started rejoining learns that the region is new after all (every node it can
+  // hear from a majority of is empty too, so nothing was ever committed): it votes again.
+  void stop_rejoining() { rejoin_id_ = 0; }
+  [[nodiscard]] bool rejoining() const { return rejoin_id_ != 0; }
 
   // With async_persistence: the edge's storage now holds the log up to `last` (the last entry of
-  // the Output::entries it finished writing, in order). A leader may commit on it.
+  // the Output::entries it finished writing, in order). A leader may commit on it. Not for writes
+  // that landed before an installed Output::snapshot replaced the stored log (the snapshot's
+  // last entry counts as persisted once it is installed).
   void persisted(EntryId last);
 
   // Drains everything to persist, send and apply since the last call.
@@ -195,12 +216,18 @@ class RaftStateMachine {
     LogIndex pending_snapshot;
     int snapshot_wait_heartbeats = 0;
     bool recently_active = false;
+    std::uint64_t rejoin_id = 0;  // as its last answer said: nonzero is not counted for commit
   };
   struct SnapshotAssembly {
     Term term;
     SnapshotMeta meta;
-    std::string data;
+    std::string data;                            // the contiguous prefix received
+    std::map<std::uint64_t, std::string> early;  // chunks past it, by offset
+    std::optional<std::uint64_t> total;          // known once the `done` chunk arrived
   };
+  // Bounds on what a (buggy or hostile) leader can make a follower hold while assembling.
+  static constexpr std::uint64_t kMaxSnapshotBytes = std::uint64_t{1} << 40;
+  static constexpr std::size_t kMaxEarlySnapshotChunks = 1U << 16;
   struct Follower {
     std::optional<NodeId> leader;
     std::optional<SnapshotAssembly> snapshot_assembly;
@@ -242,6 +269,9 @@ class RaftStateMachine {
   void handle_heartbeat(const Message& message, const Heartbeat& heartbeat);
   void handle_install_snapshot(const Message& message, const InstallSnapshot& chunk);
   void handle_append_response(Leader& leader, NodeId from, const AppendResponse& response);
+  // A follower's answers say whether it is rejoining; when it starts to, what it acknowledged
+  // before is gone with its disk, so its progress starts over with a probe.
+  void note_rejoining(Progress& progress, std::uint64_t rejoin_id);
 
   void send(NodeId to, Term term, MessageBody body);
   void send_append(Leader& leader, NodeId to, bool send_if_empty);
@@ -258,7 +288,14 @@ class RaftStateMachine {
 
   void reset_election_timer();
   std::uint64_t next_random();
-  [[nodiscard]] bool promotable() const { return membership_.is_voter(self_); }
+  // A rejoining node is never promotable: it must not campaign before it is a voter again.
+  [[nodiscard]] bool promotable() const { return membership_.is_voter(self_) && !rejoining(); }
+  // What a committed membership change means for rejoins: a promotion naming an id settles it
+  // (on the node itself, the rejoin ends).
+  void track_rejoin(const MembershipChange& change);
+  [[nodiscard]] bool rejoin_unsettled(std::uint64_t rejoin_id) const {
+    return rejoin_id != 0 && settled_rejoins_.count(rejoin_id) == 0;
+  }
   [[nodiscard]] bool in_leader_lease() const;
   [[nodiscard]] HardState hard_state() const;
   [[nodiscard]] SoftState soft_state() const;
@@ -270,7 +307,12 @@ class RaftStateMachine {
   std::size_t max_entries_per_append_;
   bool async_persistence_;
   EntryId persisted_;  // with async_persistence: the last entry the edge reported durable
+  std::size_t snapshot_chunk_bytes_;
   std::uint64_t random_state_;
+  std::uint64_t rejoin_id_;
+  // Rejoin ids named by committed promotions this node has applied (since its last restart or
+  // snapshot): a late answer still naming one does not make the leader demote the node again.
+  std::set<std::uint64_t> settled_rejoins_;
 
   Term term_;
   std::optional<NodeId> voted_for_;

@@ -87,6 +87,10 @@ struct Membership {
 struct MembershipChange {
   NodeId node;
   bool make_voter = false;  // true: learner -> voter; false: voter -> learner
+  // The demotion and the promotion of a node that lost its disk name the id it announced
+  // (AppendResponse::rejoin_id): the node ends its rejoin on the promotion naming its own id,
+  // never on an older one its log replays, and every node learns the id is settled.
+  std::uint64_t rejoin_id = 0;
   bool operator==(const MembershipChange&) const = default;
 };
 

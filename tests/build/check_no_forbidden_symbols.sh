@@ -2,8 +2,8 @@
 # Usage: check_no_forbidden_symbols.sh <static library> [object:symbol allowed ...]
 #
 # An allowed pair names one object of the archive and one symbol it may reference: the
-# uses are op_codec.cc.o:pthread_once and snapshot_codec.cc.o:pthread_once (both walk wire
-# bytes with FieldDescriptor::type()), which Protobuf's own headers (std::call_once on a field
+# uses are pthread_once in protobuf_element_walk.cc.o, op_codec.cc.o and snapshot_codec.cc.o
+# (they walk wire bytes and ask FieldDescriptor::type()), which Protobuf's own headers (std::call_once on a field
 # descriptor) put into the code that includes them. Protobuf is tern_crdt's one permitted
 # dependency, threads included; tern's own code may call none.
 #

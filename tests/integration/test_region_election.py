@@ -8,6 +8,7 @@ import pathlib
 import signal
 import socket
 import subprocess
+import threading
 import time
 
 import pytest
@@ -263,15 +264,65 @@ def test_a_follower_forwards_writes_to_the_leader_and_reads_its_own_writes(regio
             pipe.execute()
 
 
-def test_a_write_to_a_node_that_reaches_no_leader_gets_tryagain(region):
+def test_a_write_to_a_node_that_reaches_no_leader_waits_region_write_wait_then_gets_tryagain(region):
+    region.extra = ["--region-write-wait", "400"]
     region.start_all()
     leader = wait_until(region.leader, ELECTION_DEADLINE_S, "a leader")
     alone, other = followers_of(region, leader)
     region.kill(leader)
     region.kill(other)
     with region.servers[alone].client() as r:
-        with pytest.raises(redis.ResponseError, match="TRYAGAIN"):
+        started = time.monotonic()
+        with pytest.raises(redis.ResponseError, match="TRYAGAIN no leader .* within region-write-wait"):
             r.set("k", "v")
+        assert time.monotonic() - started >= 0.4  # it waited for a leader before giving up
+        assert int(r.info("replication")["tern_region_writes_waiting"]) == 0
+
+
+def test_a_write_made_while_no_leader_exists_waits_and_succeeds_once_one_is_elected(region):
+    region.extra = ["--region-write-wait", "30000"]
+    region.start_all()
+    leader = wait_until(region.leader, ELECTION_DEADLINE_S, "a leader")
+    alone, other = followers_of(region, leader)
+    region.kill(leader)
+    region.kill(other)
+    outcome = {}
+
+    def write():
+        with region.servers[alone].client() as r:
+            try:
+                outcome["reply"] = r.set("written-during-the-outage", "kept")
+            except Exception as error:  # noqa: BLE001 - the test reports whatever came back
+                outcome["reply"] = error
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    with region.servers[alone].client() as r:
+        wait_until(lambda: int(r.info("replication")["tern_region_writes_waiting"]) == 1, 10,
+                   "the write parked on the node that has no leader")
+    assert "reply" not in outcome
+    region.start(other)  # a majority again: a leader is elected and the write goes through
+    writer.join(30)
+    assert outcome.get("reply") is True
+    for name in (alone, other):
+        with region.servers[name].client() as r:
+            wait_until(lambda: r.get("written-during-the-outage") == b"kept", 10, f"the write on {name}")
+
+
+def test_a_follower_reports_its_own_progress_and_the_leader_every_nodes_lag(region):
+    region.start_all()
+    leader = wait_until(region.leader, ELECTION_DEADLINE_S, "a leader")
+    with region.servers[leader].client() as r:
+        r.set("x", "1")
+        info = r.info("replication")
+        assert all("match" in info[f"tern_region_node{i}"] for i in range(2))
+    follower = followers_of(region, leader)[0]
+    with region.servers[follower].client() as r:
+        info = wait_until(lambda: (lambda i: i if int(i["slave_repl_offset"]) >= 2 else None)(
+            r.info("replication")), 10, "the follower applying the write")
+        assert 0 <= int(info["tern_region_leader_contact_ms_ago"]) < 5000
+        assert int(info["master_last_io_seconds_ago"]) <= 5
+        assert "match" not in info["tern_region_node0"]  # it cannot know the others'
 
 
 def test_quorum_ack_never_acknowledges_a_write_a_majority_does_not_have(region):

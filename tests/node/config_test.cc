@@ -79,6 +79,8 @@ std::pair<std::string, std::string> other_value(const Directive& directive) {
       {"shutdown-on-sigterm", {"NOSAVE now", "nosave now"}},
       {"save", {"900 1 300 10", "900 1 300 10"}},
       {"region-nodes", {"a=10.0.0.1:7000 b=10.0.0.2:7000", "a=10.0.0.1:7000 b=10.0.0.2:7000"}},
+      {"peer-regions", {"west/2 w1=10.0.1.1:7000 w2=10.0.1.2:7000;apac/3 a1=10.0.2.1:7000",
+                        "west/2 w1=10.0.1.1:7000 w2=10.0.1.2:7000; apac/3 a1=10.0.2.1:7000"}},
       {"replicaof", {"127.0.0.1 6380", "127.0.0.1 6380"}},
       {"region", {"eu-west", "eu-west"}},
       {"node-id", {"node-a", "node-a"}},
@@ -410,10 +412,13 @@ TEST_CASE("config knows every name redis-server 7.0.15 lists, with its default")
     ++names;
   }
   CHECK(names == 192);
-  // ...and CONFIG GET * lists those names plus tern's own eleven (region, region-id, node-id,
-  // region-nodes, region-port-offset, region-tls-{ca,cert,key}-file, region-ack, region-fsync,
-  // region-tick).
-  CHECK(config.get("*").size() == names + 11);
+  // ...and CONFIG GET * lists those names plus tern's own twenty-five (region, region-id,
+  // node-id, region-nodes, region-port-offset, region-tls-{ca,cert,key}-file, region-ack,
+  // region-fsync, region-write-wait, peer-regions, shipping-port-offset, shipping-batch-bytes,
+  // shipping-batch-delay, shipping-compression-level, shipping-link-timeout,
+  // shipping-in-flight-bytes, shipping-retention-bytes, metrics-port, metrics-bind, region-tick,
+  // region-snapshot-{entries,bytes,chunk-bytes}).
+  CHECK(config.get("*").size() == names + 25);
 }
 
 TEST_CASE("directive table rows are consistent") {
@@ -847,9 +852,6 @@ TEST_CASE("default-only directives refuse other values and say why") {
         std::string::npos);
   CHECK(load_error("slaveof 10.0.0.1").ends_with("Bad directive or wrong number of arguments"));
   CHECK(get_value(load_ok("slaveof no one"), "replicaof") == "");
-  CHECK(set_error(config, {{"tls-port", "6380"}}) ==
-        set_failed("tls-port",
-                   "TLS for clients is not supported by this tern build; tls-port must be 0"));
   CHECK(set_error(config, {{"min-slaves-to-write", "1"}})
             .starts_with(
                 "ERR CONFIG SET failed (possibly related to argument 'min-slaves-to-write') - "
@@ -977,8 +979,7 @@ TEST_CASE("every default-only directive refuses another value, from the file and
                                                                   {"appendonly", "yes"},
                                                                   {"replicaof", "10.0.0.1 6379"},
                                                                   {"min-replicas-to-write", "1"},
-                                                                  {"cluster-enabled", "yes"},
-                                                                  {"tls-port", "6380"}};
+                                                                  {"cluster-enabled", "yes"}};
   std::size_t default_only = 0;
   for (const Directive& directive : directive_table()) {
     if (directive.effect != Effect::kDefaultOnly) continue;
@@ -995,6 +996,28 @@ TEST_CASE("every default-only directive refuses another value, from the file and
     }
   }
   CHECK(default_only == refused_values.size());
+}
+
+TEST_CASE("tls directives reach Settings, and tls-port is startup-only like port") {
+  const Config config = load_ok(
+      "tls-port 6380\ntls-cert-file /etc/tern/server.crt\ntls-key-file /etc/tern/server.key\n"
+      "tls-ca-cert-file /etc/tern/ca.crt\ntls-auth-clients optional\ntls-protocols TLSv1.3\n"
+      "tls-session-caching no");
+  const Settings& s = config.settings();
+  CHECK(s.tls_port == 6380);
+  CHECK(s.tls_cert_file == "/etc/tern/server.crt");
+  CHECK(s.tls_key_file == "/etc/tern/server.key");
+  CHECK(s.tls_ca_cert_file == "/etc/tern/ca.crt");
+  CHECK(s.tls_auth_clients == "optional");
+  CHECK(s.tls_protocols == "TLSv1.3");
+  CHECK_FALSE(s.tls_session_caching);
+  Config running = config;
+  CHECK(set_error(running, {{"tls-port", "6390"}}) ==
+        "ERR CONFIG SET failed (possibly related to argument 'tls-port') - can't set immutable config");
+  CHECK(!running.set({{"tls-cert-file", "/etc/tern/new.crt"}}).has_value());
+  CHECK(running.settings().tls_cert_file == "/etc/tern/new.crt");
+  CHECK(load_error("tls-auth-clients maybe").find("argument(s) must be one of the following") !=
+        std::string::npos);
 }
 
 // --- CONFIG REWRITE -------------------------------------------------------------------------

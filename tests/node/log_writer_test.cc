@@ -107,5 +107,80 @@ TEST_CASE("with region-fsync everysec or no the log writer still reports each wr
   }
 }
 
+TEST_CASE("with_file runs after every write queued before it, and writes after it follow what it left") {
+  const std::string log_path = writer_temp_path("ordered.log");
+  asio::io_context io;
+  std::vector<Completion> completions;
+  {
+    EntryLogFile::Loaded loaded;
+    auto opened = EntryLogFile::open(log_path, &loaded);
+    REQUIRE(std::holds_alternative<EntryLogFile>(opened));
+    LogWriter writer(io, std::move(std::get<EntryLogFile>(opened)), writer_temp_path("ordered.state"),
+                     [&](std::uint64_t through, std::optional<election::EntryId> last, const std::string& error) {
+                       completions.push_back({through, last, error});
+                     });
+    // Many jobs queued while the thread runs: the compaction cut must see all of them.
+    for (std::uint64_t i = 1; i <= 200; ++i) writer.submit({{log_entry(1, i, std::to_string(i))}, std::nullopt});
+    std::string failure;
+    std::optional<std::uint64_t> last_before_cut;
+    writer.with_file([&](EntryLogFile& file) {
+      last_before_cut = file.last_index();
+      failure = file.drop_through(150);
+    });
+    CHECK(failure.empty());
+    CHECK(last_before_cut == std::optional<std::uint64_t>(200));
+    const std::uint64_t after_cut = writer.size_bytes();
+    CHECK(after_cut > 0);
+    writer.submit({{log_entry(1, 201, "201")}, std::nullopt});
+    // A snapshot replaces the whole log: the writer no longer names an entry the file lost.
+    writer.with_file([&](EntryLogFile& file) { failure = file.drop_through(~std::uint64_t{0}); });
+    CHECK(failure.empty());
+    CHECK(writer.size_bytes() == 0);
+    writer.submit({{}, election::HardState{}});  // a job with no entry reports none
+    writer.submit({{log_entry(2, 301, "301")}, std::nullopt});
+    writer.wait_idle();
+    io.run();
+  }
+  REQUIRE(completions.size() >= 2);
+  CHECK(completions.back().through == 203);
+  REQUIRE(completions.back().last.has_value());
+  CHECK(*completions.back().last == election::EntryId{election::Term{2}, election::LogIndex{301}});
+  for (const Completion& c : completions) {
+    if (c.through == 202) CHECK(!c.last.has_value());
+  }
+  EntryLogFile::Loaded reloaded;
+  auto reopened = EntryLogFile::open(log_path, &reloaded);
+  REQUIRE(std::holds_alternative<EntryLogFile>(reopened));
+  REQUIRE(reloaded.entries.size() == 1);
+  CHECK(reloaded.entries[0].index == election::LogIndex{301});
+}
+
+TEST_CASE("a compaction cut keeps the entries after it and later writes append to them") {
+  const std::string log_path = writer_temp_path("cut.log");
+  asio::io_context io;
+  {
+    EntryLogFile::Loaded loaded;
+    auto opened = EntryLogFile::open(log_path, &loaded);
+    REQUIRE(std::holds_alternative<EntryLogFile>(opened));
+    LogWriter writer(io, std::move(std::get<EntryLogFile>(opened)), writer_temp_path("cut.state"),
+                     [](std::uint64_t, std::optional<election::EntryId>, const std::string&) {});
+    for (std::uint64_t i = 1; i <= 10; ++i) writer.submit({{log_entry(1, i, "x")}, std::nullopt});
+    std::string failure;
+    writer.with_file([&](EntryLogFile& file) { failure = file.drop_through(7); });
+    CHECK(failure.empty());
+    // A new leader's entry replaces index 10 (a cut of a suffix after the compaction).
+    writer.submit({{log_entry(2, 10, "y"), log_entry(2, 11, "z")}, std::nullopt});
+    writer.wait_idle();
+    io.run();
+  }
+  EntryLogFile::Loaded reloaded;
+  auto reopened = EntryLogFile::open(log_path, &reloaded);
+  REQUIRE(std::holds_alternative<EntryLogFile>(reopened));
+  REQUIRE(reloaded.entries.size() == 4);
+  CHECK(reloaded.entries[0].index == election::LogIndex{8});
+  CHECK(reloaded.entries[2].payload == "y");
+  CHECK(reloaded.entries[3].payload == "z");
+}
+
 }  // namespace
 }  // namespace tern::node

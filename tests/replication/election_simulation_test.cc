@@ -44,7 +44,8 @@ TEST_CASE("simulated region: safety under faults and liveness after they heal, o
   }
   MESSAGE("seeds " << first << ".." << first + count - 1 << ": " << total.leaders_elected
                    << " leaders, " << total.entries_committed << " entries committed, "
-                   << total.snapshots_installed << " snapshots installed, "
+                   << total.snapshots_installed << " snapshots installed, " << total.disk_wipes
+                   << " disk wipes, " << total.rejoins_completed << " rejoins, "
                    << total.transfers_completed << " transfers, " << total.check_quorum_step_downs
                    << " check-quorum step-downs (slowest " << total.max_step_down_ticks
                    << " ticks), " << total.membership_changes << " membership changes, "
@@ -57,6 +58,8 @@ TEST_CASE("simulated region: safety under faults and liveness after they heal, o
     CHECK(total.check_quorum_step_downs > 0);
     CHECK(total.membership_changes > 0);
     CHECK(total.crashes > 0);
+    CHECK(total.disk_wipes > 0);
+    CHECK(total.rejoins_completed > 0);
   }
 }
 

@@ -98,6 +98,25 @@ TEST_CASE("the encoder compresses a message only when it is long enough and lz4 
   CHECK(noise_frame.size() == kFrameHeaderBytes + noise.size());
 }
 
+TEST_CASE("a high-compression frame is smaller on text and decodes with the same decoder") {
+  std::string text;
+  std::mt19937_64 random(3);
+  for (int i = 0; i < 400; ++i) {
+    text += "{\"user\":" + std::to_string(random() % 100000) + ",\"locale\":\"en-US\",\"cart\":[" +
+            std::to_string(random() % 9999) + "]}";
+  }
+  FrameOptions high;
+  high.lz4_hc_level = 6;
+  const std::string fast_frame = frame_of(text);
+  const std::string high_frame = frame_of(text, high);
+  CHECK(static_cast<std::uint8_t>(high_frame[3]) == kFrameFlagLz4);
+  CHECK(high_frame.size() < fast_frame.size());
+  PeerFrameDecoder decoder;
+  const Decoded decoded = decode_pieces(decoder, {high_frame});
+  REQUIRE(decoded.messages.size() == 1);
+  CHECK(decoded.messages[0] == text);
+}
+
 TEST_CASE("a peer frame decodes to the same message wherever the stream is cut") {
   const std::string long_text = compressible_message();
   for (const std::string& message : {long_text, std::string("PING"), std::string()}) {

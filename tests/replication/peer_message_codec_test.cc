@@ -374,28 +374,36 @@ TEST_CASE("a forwarded write without arguments or with an unknown RESP protocol 
   CHECK(check_forwarded_write(write).error().code == WireErrc::kMissingField);
 }
 
-TEST_CASE("a ship batch whose first index is after its last, or without ops, is refused") {
+TEST_CASE("a ship batch whose stamps name another region or run backwards or without ops is refused") {
   wire::ShipBatch batch = testing::sample_link_messages().at(3).second.ship_batch();
   REQUIRE(check_ship_batch(batch).ok());
-  batch.set_first_origin_index(102);
+  batch.set_prev_stamp(batch.last_stamp());  // not before last
   CHECK(check_ship_batch(batch).error().code == WireErrc::kMalformed);
-  batch.set_first_origin_index(101);
+  batch.set_prev_stamp(0);  // nothing before: fine
   CHECK(check_ship_batch(batch).ok());
+  batch.set_last_stamp((101ULL << 22) | 6);  // region 6, origin 5
+  CHECK(check_ship_batch(batch).error().code == WireErrc::kMalformed);
+  batch.set_last_stamp(0);
+  CHECK(check_ship_batch(batch).error().code == WireErrc::kMalformed);
+  batch = testing::sample_link_messages().at(3).second.ship_batch();
   batch.clear_op_batch();
   CHECK(check_ship_batch(batch).error().code == WireErrc::kMissingField);
+  batch = testing::sample_link_messages().at(3).second.ship_batch();
+  for (int i = 0; i < 64; ++i) batch.add_context(0);
+  CHECK(check_ship_batch(batch).error().code == WireErrc::kMalformed);
   batch = testing::sample_link_messages().at(3).second.ship_batch();
   batch.set_origin_region(64);
   CHECK(check_ship_batch(batch).error().code == WireErrc::kOutOfRange);
 }
 
-TEST_CASE("a ship ack for an impossible region or index is refused") {
+TEST_CASE("a ship ack with too many entries or a stamp under the wrong region is refused") {
   wire::ShipAck ack = testing::sample_link_messages().at(4).second.ship_ack();
   REQUIRE(check_ship_ack(ack).ok());
-  ack.set_acknowledged_origin_index(kTooHigh);
-  CHECK(check_ship_ack(ack).error().code == WireErrc::kOutOfRange);
-  ack.set_acknowledged_origin_index(1);
-  ack.set_origin_region(99);
-  CHECK(check_ship_ack(ack).error().code == WireErrc::kOutOfRange);
+  ack.set_logged(2, (5ULL << 22) | 3);
+  CHECK(check_ship_ack(ack).error().code == WireErrc::kMalformed);
+  ack = testing::sample_link_messages().at(4).second.ship_ack();
+  for (int i = 0; i < 60; ++i) ack.add_logged(0);
+  CHECK(check_ship_ack(ack).error().code == WireErrc::kMalformed);
 }
 
 // Not a property: writes the fuzz target's seed corpus when TERN_WRITE_FUZZ_CORPUS names a

@@ -44,9 +44,11 @@ inline std::vector<election::Message> sample_election_messages() {
                       Entry{Term{7}, LogIndex{42}, EntryKind::kMembershipChange,
                             encode_membership_change({NodeId{3}, true})}},
                      LogIndex{41}}});
-  out.push_back({b, a, term, AppendResponse{false, LogIndex{39}, LogIndex{30}, Term{4}}});
+  out.push_back(
+      {b, a, term,
+       AppendResponse{false, LogIndex{39}, LogIndex{30}, Term{4}, 0x9e3779b97f4a7c15ULL}});
   out.push_back({a, b, term, Heartbeat{LogIndex{41}}});
-  out.push_back({b, a, term, HeartbeatResponse{}});
+  out.push_back({b, a, term, HeartbeatResponse{42}});
   out.push_back({a, b, term,
                  InstallSnapshot{SnapshotMeta{EntryId{Term{6}, LogIndex{38}},
                                               Membership{{a, b, NodeId{0}}, {NodeId{3}}}},
@@ -90,16 +92,18 @@ inline std::vector<std::pair<std::string, wire::PeerMessage>> sample_link_messag
     wire::PeerMessage m;
     auto* ship = m.mutable_ship_batch();
     ship->set_origin_region(5);
-    ship->set_first_origin_index(100);
-    ship->set_last_origin_index(101);
+    ship->set_prev_stamp((100ULL << 22) | 5);  // crdt::Stamp bits: ms, logical 0, region 5
+    ship->set_last_stamp((101ULL << 22) | 5);
+    for (int r = 0; r < 6; ++r) ship->add_context(r == 0 ? 0 : (90ULL << 22) | static_cast<std::uint64_t>(r));
     // An OpBatch's bytes; their content is crdt::decode_batch's concern, not the link's.
     ship->set_op_batch(binary_payload(600, 3));
     out.emplace_back("ship_batch", std::move(m));
   }
   {
     wire::PeerMessage m;
-    m.mutable_ship_ack()->set_origin_region(5);
-    m.mutable_ship_ack()->set_acknowledged_origin_index(101);
+    for (int r = 0; r < 6; ++r) {
+      m.mutable_ship_ack()->add_logged(r == 0 ? 0 : (101ULL << 22) | static_cast<std::uint64_t>(r));
+    }
     out.emplace_back("ship_ack", std::move(m));
   }
   return out;
@@ -139,7 +143,8 @@ class RandomElectionMessages {
         break;
       }
       case 3: {
-        AppendResponse response{coin(), LogIndex{number(kMax)}, {}, Term{number(kMax)}};
+        AppendResponse response{
+            coin(), LogIndex{number(kMax)}, {}, Term{number(kMax)}, coin() ? number(kMax) : 0};
         response.hint_index =
             LogIndex{response.accepted ? number(kMax) : number(response.index.value)};
         m.body = response;
@@ -149,7 +154,7 @@ class RandomElectionMessages {
         m.body = Heartbeat{LogIndex{number(kMax)}};
         break;
       case 5:
-        m.body = HeartbeatResponse{};
+        m.body = HeartbeatResponse{coin() ? number(kMax) : 0};
         break;
       case 6: {
         InstallSnapshot chunk;

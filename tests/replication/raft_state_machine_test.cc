@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <tuple>
 
 #include "tests/replication/test_region.h"
 
@@ -386,14 +387,252 @@ TEST_CASE("a snapshot sent in chunks is assembled before it is installed") {
   const SnapshotMeta meta{EntryId{Term{1}, LogIndex{5}}, voters({1, 2})};
   region.inject(Message{kA, kB, Term{1}, InstallSnapshot{meta, 0, "hello ", false}});
   CHECK_FALSE(region.storage(kB).persisted.snapshot.has_value());
-  region.inject(Message{kA, kB, Term{1}, InstallSnapshot{meta, 9, "gap", false}});  // dropped
-  region.inject(Message{kA, kB, Term{1}, InstallSnapshot{meta, 6, "world", true}});
-  CHECK_FALSE(region.storage(kB).persisted.snapshot.has_value());  // the gap reset it
-  region.inject(Message{kA, kB, Term{1}, InstallSnapshot{meta, 0, "hello ", false}});
   region.inject(Message{kA, kB, Term{1}, InstallSnapshot{meta, 6, "world", true}});
   REQUIRE(region.storage(kB).persisted.snapshot.has_value());
   CHECK(region.storage(kB).persisted.snapshot->data == "hello world");
   CHECK(region[kB].commit_index() == LogIndex{5});
+}
+
+// A region whose leader A compacted its log to a 10-byte snapshot while C was cut off; chunks of
+// 4 bytes make three InstallSnapshot messages (offsets 0, 4, 8).
+struct ChunkedSnapshotRegion {
+  TestRegion region;
+  std::string data = "0123456789";
+  explicit ChunkedSnapshotRegion(ElectionConfig config = chunked(4))
+      : region(voters({1, 2, 3}), config) {
+    region.elect(kA);
+    region.isolate(kC);
+    for (int i = 0; i < 5; ++i) REQUIRE(region[kA].propose("x").ok());
+    region.collect(kA);
+    region.deliver();
+    REQUIRE(region[kA].compact(region[kA].applied_index(), data).ok());
+    region.heal();
+  }
+  static ElectionConfig chunked(std::size_t bytes) {
+    ElectionConfig config;
+    config.snapshot_chunk_bytes = bytes;
+    return config;
+  }
+};
+
+TEST_CASE("a snapshot is sent in chunks of snapshot_chunk_bytes with consecutive offsets (§7)") {
+  ChunkedSnapshotRegion setup;
+  TestRegion& region = setup.region;
+  region.tick_all(10);
+  const auto chunks = region.sent_of_kind<InstallSnapshot>(kA, kC);
+  REQUIRE(chunks.size() == 3);
+  std::string joined;
+  for (std::size_t i = 0; i < chunks.size(); ++i) {
+    const auto& chunk = std::get<InstallSnapshot>(chunks[i].body);
+    CHECK(chunk.offset == 4 * i);
+    CHECK(chunk.data.size() <= 4);
+    CHECK(chunk.done == (i + 1 == chunks.size()));
+    joined += chunk.data;
+  }
+  CHECK(joined == setup.data);
+  REQUIRE(region.storage(kC).persisted.snapshot.has_value());
+  CHECK(region.storage(kC).persisted.snapshot->data == setup.data);
+  CHECK(region[kC].commit_index() == region[kA].commit_index());
+}
+
+TEST_CASE(
+    "a lost snapshot chunk leaves a gap, then the leader sends the snapshot again and it "
+    "installs") {
+  ChunkedSnapshotRegion setup;
+  TestRegion& region = setup.region;
+  int dropped = 0;
+  region.drop = [&](const Message& m) {
+    const auto* chunk = std::get_if<InstallSnapshot>(&m.body);
+    return chunk != nullptr && chunk->offset == 4 && dropped++ == 0;
+  };
+  region.tick_all(10);
+  CHECK(dropped == 1);
+  CHECK_FALSE(region.storage(kC).persisted.snapshot.has_value());  // the gap was not filled
+  region.tick_all(100);  // the snapshot wait runs out and the probe resends it whole
+  REQUIRE(region.storage(kC).persisted.snapshot.has_value());
+  CHECK(region.storage(kC).persisted.snapshot->data == setup.data);
+  CHECK(region.sent_of_kind<InstallSnapshot>(kA, kC).size() == 6);
+  CHECK(region[kC].commit_index() == region[kA].commit_index());
+}
+
+TEST_CASE("duplicated snapshot chunks are ignored and the snapshot installs once, intact") {
+  TestRegion region(voters({1, 2}));
+  const SnapshotMeta meta{EntryId{Term{1}, LogIndex{5}}, voters({1, 2})};
+  region.inject(Message{kA, kB, Term{1}, InstallSnapshot{meta, 0, "hello ", false}});
+  region.inject(Message{kA, kB, Term{1}, InstallSnapshot{meta, 0, "hello ", false}});
+  region.inject(Message{kA, kB, Term{1}, InstallSnapshot{meta, 6, "big ", false}});
+  region.inject(Message{kA, kB, Term{1}, InstallSnapshot{meta, 6, "big ", false}});
+  region.inject(Message{kA, kB, Term{1}, InstallSnapshot{meta, 0, "hello ", false}});
+  CHECK_FALSE(region.storage(kB).persisted.snapshot.has_value());
+  region.inject(Message{kA, kB, Term{1}, InstallSnapshot{meta, 10, "world", true}});
+  REQUIRE(region.storage(kB).persisted.snapshot.has_value());
+  CHECK(region.storage(kB).persisted.snapshot->data == "hello big world");
+  CHECK(region[kB].commit_index() == LogIndex{5});
+}
+
+TEST_CASE("reordered snapshot chunks are assembled in offset order") {
+  TestRegion region(voters({1, 2}));
+  const SnapshotMeta meta{EntryId{Term{1}, LogIndex{5}}, voters({1, 2})};
+  region.inject(Message{kA, kB, Term{1}, InstallSnapshot{meta, 4, "ef", true}});
+  region.inject(Message{kA, kB, Term{1}, InstallSnapshot{meta, 2, "cd", false}});
+  CHECK_FALSE(region.storage(kB).persisted.snapshot.has_value());
+  region.inject(Message{kA, kB, Term{1}, InstallSnapshot{meta, 0, "ab", false}});
+  REQUIRE(region.storage(kB).persisted.snapshot.has_value());
+  CHECK(region.storage(kB).persisted.snapshot->data == "abcdef");
+}
+
+TEST_CASE("a chunk of an older snapshot does not disturb the assembly of a newer one") {
+  TestRegion region(voters({1, 2}));
+  const SnapshotMeta older{EntryId{Term{1}, LogIndex{5}}, voters({1, 2})};
+  const SnapshotMeta newer{EntryId{Term{1}, LogIndex{9}}, voters({1, 2})};
+  region.inject(Message{kA, kB, Term{1}, InstallSnapshot{newer, 0, "new-", false}});
+  region.inject(Message{kA, kB, Term{1}, InstallSnapshot{older, 0, "old", true}});
+  CHECK_FALSE(region.storage(kB).persisted.snapshot.has_value());
+  region.inject(Message{kA, kB, Term{1}, InstallSnapshot{newer, 4, "data", true}});
+  REQUIRE(region.storage(kB).persisted.snapshot.has_value());
+  CHECK(region.storage(kB).persisted.snapshot->data == "new-data");
+  CHECK(region[kB].commit_index() == LogIndex{9});
+}
+
+TEST_CASE("snapshot chunks that disagree about where the snapshot ends are dropped") {
+  TestRegion region(voters({1, 2}));
+  const SnapshotMeta meta{EntryId{Term{1}, LogIndex{5}}, voters({1, 2})};
+  region.inject(Message{kA, kB, Term{1}, InstallSnapshot{meta, 0, "abcdef", false}});
+  region.inject(Message{kA, kB, Term{1}, InstallSnapshot{meta, 2, "cd", true}});  // ends at 4?
+  CHECK_FALSE(region.storage(kB).persisted.snapshot.has_value());
+  region.inject(Message{kA, kB, Term{1}, InstallSnapshot{meta, 0, "abcdef", true}});
+  REQUIRE(region.storage(kB).persisted.snapshot.has_value());
+  CHECK(region.storage(kB).persisted.snapshot->data == "abcdef");
+}
+
+TEST_CASE("chunks of a snapshot from an older leader term do not mix with a newer one's") {
+  TestRegion region(voters({1, 2, 3}));
+  const SnapshotMeta meta{EntryId{Term{1}, LogIndex{5}}, voters({1, 2, 3})};
+  region.inject(Message{kA, kB, Term{1}, InstallSnapshot{meta, 0, "old-", false}});
+  region.inject(Message{kC, kB, Term{2}, InstallSnapshot{meta, 4, "tail", true}});
+  CHECK_FALSE(region.storage(kB).persisted.snapshot.has_value());
+}
+
+// A voter that loses its disk: A and B commit entries while C is cut off; B's disk is wiped and
+// it restarts empty; A goes down. C (missing the committed entries) campaigns.
+struct WipedVoterRegion {
+  TestRegion region{voters({1, 2, 3})};
+  LogIndex committed;
+  explicit WipedVoterRegion(bool rejoining) {
+    region.elect(kA);
+    region.isolate(kC);
+    for (int i = 0; i < 5; ++i) REQUIRE(region[kA].propose("x").ok());
+    region.collect(kA);
+    region.deliver();
+    committed = region[kA].commit_index();
+    REQUIRE(committed >= LogIndex{6});
+    REQUIRE(region[kC].log().last_index() < committed);
+    region.start(kB, {}, rejoining);  // empty: no term, no vote, no log
+    region.heal();
+    region.isolate(kA);
+    region.tick_all(1000);
+  }
+};
+
+TEST_CASE(
+    "without the rejoin rule a voter that lost its disk elects a leader missing committed "
+    "entries") {
+  // Why the rule exists: B's empty log makes any candidate look up to date to it.
+  WipedVoterRegion setup(false);
+  CHECK(setup.region[kC].role() == Role::kLeader);
+  CHECK_FALSE(setup.region[kC].log().holds(setup.region[kA].last_committed()));
+}
+
+TEST_CASE(
+    "a voter that lost its disk and rejoins does not help elect a leader missing committed "
+    "entries") {
+  WipedVoterRegion setup(true);
+  CHECK(setup.region[kC].role() != Role::kLeader);
+  CHECK(setup.region[kB].role() == Role::kFollower);  // and it never campaigns itself
+  for (const auto& message : setup.region.sent_of_kind<VoteResponse>(kB, kC)) {
+    CHECK_FALSE(std::get<VoteResponse>(message.body).granted);
+  }
+  // A returns: it wins (it holds everything committed), and B catches up from it.
+  setup.region.heal();
+  setup.region.tick_all(1000);
+  CHECK(setup.region[kA].role() == Role::kLeader);
+  CHECK(setup.region[kB].log().last_index() >= setup.committed);
+}
+
+TEST_CASE("a rejoining node's acknowledgements do not count toward commit") {
+  TestRegion region(voters({1, 2, 3}));
+  region.elect(kA);
+  region.tick_all(10);
+  region.start(kB, {}, true);
+  region.isolate(kC);
+  const auto proposed = region[kA].propose("x");
+  REQUIRE(proposed.ok());
+  region.collect(kA);
+  region.tick_all(20);
+  CHECK(region[kB].log().last_index() >= proposed.value().index);  // B stores it...
+  CHECK(region[kA].commit_index() < proposed.value().index);       // ...but A + B is no quorum
+  region.heal();
+  region.tick_all(20);
+  CHECK(region[kA].commit_index() >= proposed.value().index);
+}
+
+TEST_CASE("a rejoining node is demoted to learner, catches up, is promoted and then votes again") {
+  TestRegion region(voters({1, 2, 3}));
+  region.elect(kA);
+  for (int i = 0; i < 3; ++i) REQUIRE(region[kA].propose("x").ok());
+  region.collect(kA);
+  region.tick_all(10);
+  region.start(kB, {}, true);
+  region.tick_all(10);
+  // What the edge does on the leader: demote a voter whose answers say it is rejoining...
+  const auto follower_b = [&] {
+    for (const auto& follower : region[kA].status().followers) {
+      if (follower.node == kB) return follower;
+    }
+    return FollowerProgress{};
+  };
+  REQUIRE(follower_b().rejoining);
+  CHECK(follower_b().rejoin_id == 1000 + kB.value);
+  REQUIRE(region[kA].demote_voter(kB, follower_b().rejoin_id).ok());
+  region.collect(kA);
+  region.tick_all(10);
+  CHECK(region[kB].membership().is_learner(kB));
+  CHECK(region[kB].rejoining());
+  // ...and promote it once it has caught up with the commit index, naming its rejoin.
+  REQUIRE(follower_b().match >= region[kA].commit_index());
+  CHECK(region[kA].promote_learner(kB, 77).error() == Refusal::kUnknownNode);  // not its id
+  REQUIRE(region[kA].promote_learner(kB, follower_b().rejoin_id).ok());
+  region.collect(kA);
+  region.tick_all(10);
+  CHECK(region[kB].membership().is_voter(kB));
+  CHECK_FALSE(region[kB].rejoining());
+  CHECK_FALSE(follower_b().rejoining);
+  // B votes again: with A gone, B and C elect a leader.
+  region.isolate(kA);
+  region.tick_all(1000);
+  CHECK((region[kB].role() == Role::kLeader || region[kC].role() == Role::kLeader));
+}
+
+TEST_CASE("a node that stops rejoining (a new region) votes and campaigns") {
+  TestRegion region(voters({1, 2, 3}));
+  for (const NodeId node : {kA, kB, kC}) region.start(node, {}, true);
+  region.tick_all(500);
+  for (const NodeId node : {kA, kB, kC}) CHECK(region[node].role() == Role::kFollower);
+  for (const NodeId node : {kA, kB, kC}) region[node].stop_rejoining();
+  region.tick_all(500);
+  CHECK((region[kA].role() == Role::kLeader || region[kB].role() == Role::kLeader ||
+         region[kC].role() == Role::kLeader));
+}
+
+TEST_CASE("a membership change names its rejoin id on the wire, and only a nonzero one") {
+  const MembershipChange change{kB, true, 0x0102030405060708ULL};
+  const std::string bytes = encode_membership_change(change);
+  CHECK(bytes.size() == 17);
+  CHECK(decode_membership_change(bytes) == change);
+  CHECK(encode_membership_change({kB, false}).size() == 9);  // the old form, unchanged
+  std::string zero_id = encode_membership_change({kB, true});
+  zero_id.append(8, '\0');
+  CHECK_FALSE(decode_membership_change(zero_id).has_value());
 }
 
 TEST_CASE("a restarted node keeps its snapshot, log, term and commit index") {

@@ -6,7 +6,10 @@
 // The network delays every message by a random number of ticks (so it reorders), drops and
 // duplicates some, occasionally holds one back for a long time, and applies partitions
 // (symmetric and one-way) at delivery time. Nodes crash and restart from what they persisted
-// (hard state, entries, snapshot); a crash loses everything else. On top of the faults the
+// (hard state, entries, snapshot); a crash loses everything else, and now and then its disk too:
+// the node restarts empty and rejoining (ElectionConfig::rejoining), and the leader does what
+// tern's edge does, demoting it to learner and promoting it once caught up (one lost disk at a
+// time: losing a majority's disks loses data under any rule). On top of the faults the
 // simulation proposes client writes, transfers leadership, compacts logs and moves nodes
 // between voters and learners, all at random times.
 //
@@ -66,6 +69,8 @@ struct SimulationStats {
   std::uint64_t check_quorum_step_downs = 0;
   std::uint64_t membership_changes = 0;
   std::uint64_t crashes = 0;
+  std::uint64_t disk_wipes = 0;
+  std::uint64_t rejoins_completed = 0;
   std::uint64_t max_recovery_ticks = 0;
   std::uint64_t max_step_down_ticks = 0;
 
@@ -77,6 +82,8 @@ struct SimulationStats {
     check_quorum_step_downs += other.check_quorum_step_downs;
     membership_changes += other.membership_changes;
     crashes += other.crashes;
+    disk_wipes += other.disk_wipes;
+    rejoins_completed += other.rejoins_completed;
     max_recovery_ticks = std::max(max_recovery_ticks, other.max_recovery_ticks);
     max_step_down_ticks = std::max(max_step_down_ticks, other.max_step_down_ticks);
   }
@@ -138,6 +145,10 @@ class SimulatedRegion {
     std::unique_ptr<RaftStateMachine> machine;
     NodeStorage storage;
     bool up = false;
+    bool wipe_on_restart = false;
+    // tern's <base>.rejoining marker, holding the rejoin id: set with the wipe, removed once the
+    // node votes again, so a restart in between continues the same rejoin.
+    std::uint64_t rejoin_marker = 0;
     std::uint64_t restart_at = 0;
     std::vector<Entry> applied;  // the application: every committed entry, in order
     Role last_role = Role::kFollower;
@@ -201,6 +212,18 @@ class SimulatedRegion {
     config.async_persistence = async_persistence_;
     node.pending.clear();
     node.last_written.reset();
+    // Snapshots are a few hundred bytes here: chunks of 1-64 bytes make many messages, each of
+    // which the network may drop, duplicate or reorder.
+    config.snapshot_chunk_bytes = random_.between(1, 64);
+    if (node.wipe_on_restart) {
+      node.wipe_on_restart = false;
+      node.storage = NodeStorage{};
+      node.rejoin_marker = random_.next() | 1U;
+      node.last_commit = LogIndex{};  // what it had committed is gone with the disk
+      ++stats_.disk_wipes;
+      note("n" + std::to_string(id.value) + " restarts with an empty disk, rejoining");
+    }
+    config.rejoin_id = node.rejoin_marker;
     node.machine = std::make_unique<RaftStateMachine>(config, node.storage.persisted);
     node.up = true;
     node.last_role = Role::kFollower;
@@ -223,6 +246,22 @@ class SimulatedRegion {
     node.pending.clear();  // never reached the disk
     node.last_written.reset();
     node.restart_at = now_ + random_.between(5, 400);
+    // Its disk is lost too, unless another node is still rejoining from a lost disk, or some
+    // node sees fewer than three voters: then the others would be no majority without it, and
+    // the region would rightly stay unavailable (a rejoining node votes for no one).
+    // Nor while the nodes disagree on the membership (a change is in flight): a node that does
+    // not know a demotion committed still counts the demoted node, whose log may be the only
+    // up-to-date one and which, a learner in its own view, never campaigns.
+    bool tolerable = true;
+    std::optional<Membership> seen;
+    for (const auto& [other, sim] : nodes_) {
+      if (sim.wipe_on_restart || sim.rejoin_marker != 0) tolerable = false;
+      if (!sim.up || !sim.machine) continue;
+      if (sim.machine->membership().voters.size() < 3) tolerable = false;
+      if (seen && *seen != sim.machine->membership()) tolerable = false;
+      seen = sim.machine->membership();
+    }
+    if (tolerable && random_.chance(0.25)) node.wipe_on_restart = true;
     ++stats_.crashes;
     note("crash n" + std::to_string(id.value));
   }
@@ -275,10 +314,15 @@ class SimulatedRegion {
         queue_write(id, std::move(output));
         continue;
       }
-      // A snapshot replaces the log: whatever was queued before it lands first.
-      if (async_persistence_) complete_writes(id, node.pending.size(), false);
+      // A snapshot replaces the log: whatever was queued before it lands first, unreported
+      // (those entries leave the stored log with it; region_service.cc does the same).
+      if (async_persistence_) complete_writes(id, node.pending.size(), false, false);
       node.storage.persist(output);
       if (!output.entries.empty()) node.last_written = output.entries.back().id();
+      if (async_persistence_ && output.snapshot) {
+        if (output.entries.empty()) node.last_written = output.snapshot->meta.last_included;
+        node.machine->persisted(*node.last_written);
+      }
       if (output.snapshot) {
         ++stats_.snapshots_installed;
         note("n" + std::to_string(id.value) + " installs snapshot at " +
@@ -288,6 +332,7 @@ class SimulatedRegion {
       for (Message& message : output.messages) send(std::move(message));
       for (const Entry& entry : output.committed_entries) apply(id, entry);
     }
+    if (node.up && node.rejoin_marker != 0 && !node.machine->rejoining()) node.rejoin_marker = 0;
     check_roles(id);
   }
 
@@ -315,7 +360,7 @@ class SimulatedRegion {
   }
 
   // The first `count` queued writes land (one group commit), in order; then what waited goes.
-  void complete_writes(NodeId id, std::size_t count, bool then_drain = true) {
+  void complete_writes(NodeId id, std::size_t count, bool then_drain = true, bool report = true) {
     SimNode& node = nodes_.at(id);
     if (count == 0 || !node.up) return;
     for (std::size_t i = 0; i < count && !node.pending.empty(); ++i) {
@@ -325,7 +370,7 @@ class SimulatedRegion {
       if (!write.persist.entries.empty()) node.last_written = write.persist.entries.back().id();
       for (Message& message : write.held) send(std::move(message));
     }
-    if (node.last_written) node.machine->persisted(*node.last_written);
+    if (report && node.last_written) node.machine->persisted(*node.last_written);
     if (then_drain) drain(id);  // inside drain, its loop takes what persisted() produced
   }
 
@@ -555,12 +600,15 @@ class SimulatedRegion {
         drain(*leader);
       }
     }
+    if (machine.accepts_writes() && random_.chance(0.05)) drive_rejoins(*leader, machine);
     if (random_.chance(0.002)) {
       const Membership& membership = machine.membership();
       Result<EntryId> change = Refusal::kUnknownNode;
       if (!membership.learners.empty() && random_.chance(0.5)) {
         change = machine.promote_learner(random_.pick(membership.learners));
-      } else if (membership.voters.size() > 3) {
+      } else if (membership.voters.size() > 3 && !anyone_rejoining()) {
+        // (Not while a node rejoins from a lost disk: with one copy fewer, shrinking the voters
+        // can leave the only up-to-date log on a learner, which never campaigns.)
         change = machine.demote_voter(random_.pick(membership.voters));
       }
       if (change.ok()) {
@@ -581,6 +629,32 @@ class SimulatedRegion {
       const auto meta = node.machine->compact(index, data);
       if (meta.ok()) node.storage.save_snapshot(Snapshot{meta.value(), std::move(data)});
     }
+  }
+
+  // tern's edge on the leader (node/region/region_service.cc): a voter whose answers say it is
+  // rejoining is demoted to learner; a rejoining learner whose log reached the commit index is
+  // promoted back (the core refuses it earlier).
+  void drive_rejoins(NodeId leader, RaftStateMachine& machine) {
+    for (const FollowerProgress& follower : machine.status().followers) {
+      const bool voter = machine.membership().is_voter(follower.node);
+      if (!follower.rejoining) continue;
+      Result<EntryId> change = voter ? machine.demote_voter(follower.node, follower.rejoin_id)
+                                     : machine.promote_learner(follower.node, follower.rejoin_id);
+      if (change.ok()) {
+        note(std::string(voter ? "demote" : "promote") + " rejoining n" +
+             std::to_string(follower.node.value));
+        if (!voter) ++stats_.rejoins_completed;
+        drain(leader);
+        return;
+      }
+    }
+  }
+
+  bool anyone_rejoining() const {
+    for (const auto& [id, node] : nodes_) {
+      if (node.wipe_on_restart || node.rejoin_marker != 0) return true;
+    }
+    return false;
   }
 
   // Check-quorum: a leader cut off from everyone stops leading within the bound.
@@ -652,6 +726,12 @@ class SimulatedRegion {
       for (const NodeId voter : node.machine->membership().voters) out << " " << voter.value;
       out << " learners";
       for (const NodeId learner : node.machine->membership().learners) out << " " << learner.value;
+      if (status.rejoining) out << " rejoining";
+      for (const FollowerProgress& follower : status.followers) {
+        out << " | n" << follower.node.value << " match " << follower.match.value << " next "
+            << follower.next.value << " state " << static_cast<int>(follower.state)
+            << (follower.rejoining ? " rejoining" : "");
+      }
       out << "\n";
     }
     return out.str();

@@ -37,9 +37,11 @@ class TestRegion {
     return out;
   }
 
-  // (Re)starts a node from `persisted` (what it finds on disk).
-  void start(NodeId node, PersistedState persisted) {
+  // (Re)starts a node from `persisted` (what it finds on disk); `rejoining` as the edge sets it
+  // for a node that lost its disk (ElectionConfig::rejoin_id, here 1000 + the node's id).
+  void start(NodeId node, PersistedState persisted, bool rejoining = false) {
     ElectionConfig config = base_;
+    config.rejoin_id = rejoining ? 1000 + node.value : 0;
     config.self = node;
     config.initial_membership = membership_;
     config.random_seed = node.value * 7919 + restarts_++;

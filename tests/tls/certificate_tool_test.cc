@@ -122,6 +122,45 @@ TEST_CASE("tern-certs refuses to overwrite a file that exists but does not fit")
   CHECK(refused.error().find(certificate.string() + " exists but ") == 0);
 }
 
+TEST_CASE("tern-certs --server-names adds DNS and IP names that host-name checks accept") {
+  TempDir dir;
+  auto options = tool_options(dir.path(), {east("server")});
+  options.server_names = {"localhost", "127.0.0.1", "::1", "cache.example.com"};
+  make_certificates(options);
+  auto certificate = read_certificate_file(node_certificate_path(dir.path(), east("server")));
+  REQUIRE(certificate.ok());
+  X509* x509 = certificate.value().get();
+  CHECK(X509_check_host(x509, "localhost", 0, 0, nullptr) == 1);
+  CHECK(X509_check_host(x509, "cache.example.com", 0, 0, nullptr) == 1);
+  CHECK(X509_check_host(x509, "other.example.com", 0, 0, nullptr) != 1);
+  CHECK(X509_check_ip_asc(x509, "127.0.0.1", 0) == 1);
+  CHECK(X509_check_ip_asc(x509, "::1", 0) == 1);
+  CHECK(uri_names_of(x509) == std::vector<std::string>{"tern://east/server"});  // peers unaffected
+
+  // Kept on a re-run with the same names; a certificate lacking a requested name is refused.
+  CHECK(make_certificates(options).lines[1].find("kept ") == 0);
+  options.server_names.push_back("10.0.0.7");
+  auto refused = run_certificate_tool(options);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().find("the certificate does not name the server 10.0.0.7") !=
+        std::string::npos);
+}
+
+TEST_CASE("tern-certs --server-names refuses what is neither a host name nor an IP address") {
+  TempDir dir;
+  for (const std::string& bad :
+       std::vector<std::string>{"", "-leading.example", "a..b", "under_score", "*.example.com",
+                                std::string(64, 'a') + ".com"}) {
+    INFO("name '" << bad << "'");
+    auto options = tool_options(dir.path(), {east("server")});
+    options.server_names = {bad};
+    auto refused = run_certificate_tool(options);
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error() == "--server-names: '" + bad + "' is not a host name or IP address");
+  }
+  CHECK_FALSE(std::filesystem::exists(ca_certificate_path(dir.path())));  // checked before writing
+}
+
 TEST_CASE("tern-certs makes expired certificates with a CA from another directory") {
   TempDir dir;
   make_certificates(tool_options(dir.path() / "good", {}));
