@@ -1,8 +1,31 @@
 #include "node/region/log_writer.h"
 
+#include <asio/bind_allocator.hpp>
+
 #include "node/region/hard_state_file.h"
 
 namespace tern::node {
+namespace {
+
+// The allocator of the completions posted from the writer thread: plain new and delete. With
+// Asio's default (its per-thread recycling cache) an operation allocated on this thread by
+// aligned_new is freed from the loop thread's cache with aligned_delete, which GCC's ASan build
+// reports as an alloc-dealloc mismatch (operator new vs free).
+template <typename T>
+struct PlainAllocator {
+  using value_type = T;
+  PlainAllocator() = default;
+  template <typename U>
+  PlainAllocator(const PlainAllocator<U>&) noexcept {}  // NOLINT: rebinding is implicit
+  T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T))); }
+  void deallocate(T* p, std::size_t) noexcept { ::operator delete(p); }
+  template <typename U>
+  bool operator==(const PlainAllocator<U>&) const noexcept { return true; }
+  template <typename U>
+  bool operator!=(const PlainAllocator<U>&) const noexcept { return false; }
+};
+
+}  // namespace
 
 LogWriter::LogWriter(asio::io_context& io, EntryLogFile file, std::string state_path, OnDone on_done,
                      Sync sync)
@@ -107,9 +130,11 @@ void LogWriter::run() {
     const std::optional<election::EntryId> last_written = last_written_;
     size_bytes_.store(file_.size_bytes(), std::memory_order_relaxed);
     file_lock.unlock();
-    asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_), through, written = last_written, error] {
-      if (alive.lock()) on_done_(through, written, error);
-    });
+    asio::post(io_, asio::bind_allocator(
+                        PlainAllocator<void>(),
+                        [this, alive = std::weak_ptr<bool>(alive_), through, written = last_written, error] {
+                          if (alive.lock()) on_done_(through, written, error);
+                        }));
     lock.lock();
     written_through_ = through;
     idle_.notify_all();
