@@ -283,6 +283,13 @@ def test_the_leader_keeps_serving_writes_while_a_snapshot_is_being_sent(region):
     assert report["tern_region_snapshot_chunks_sent"] > 100
     assert during, "no write was acknowledged while the snapshot was being sent"
     assert slowest < 5.0
+    # Dumping 60,000 keys from three nodes takes seconds: compare once every node has applied
+    # what the leader committed (the follower may still be installing a newer snapshot: the
+    # leader compacts every 200 entries while it catches up).
+    def caught_up():
+        commit = info(region, leader)["tern_region_commit_index"]
+        return all(info(region, n)["tern_region_applied_index"] >= commit for n in region.names)
+    wait_until(caught_up, CATCH_UP_DEADLINE_S, "every node applying the leader's commit index")
     wait_until(lambda: same_data_everywhere(region, region.names), CATCH_UP_DEADLINE_S, "all nodes equal")
 
 
