@@ -6,7 +6,9 @@ replica attached (Redis's asynchronous replication, the managed-service default)
 region with region-ack quorum (a reply waits for a majority); the same region with region-ack
 local. For each run, each target in turn (the order rotates from run to run) gets
     redis-benchmark -h 127.0.0.1 -p PORT -t set -P 16 -c 50 -n REQUESTS -d 64 -r 1000000 -q --csv
-(against the region's leader). Medians over --runs runs, ratios to the single node and to
+(against the region's leader). --fsync-no adds a quorum region with region-fsync no, to show
+what the log's fsync costs (the default stays region-fsync always); --cpu prints, per run, the
+CPU seconds per 1M SETs of every process of the target and of redis-benchmark. Medians over --runs runs, ratios to the single node and to
 redis-server with a replica. Then the failover drill of bench/run failover (--kills kills).
 Target (issue 5): quorum >= 0.7x a single node.
 """
@@ -15,6 +17,7 @@ import csv
 import io
 import os
 import pathlib
+import resource
 import statistics
 import subprocess
 import sys
@@ -29,6 +32,20 @@ from region_drill import percentile, run_drill  # noqa: E402
 from test_region_election import ELECTION_DEADLINE_S, Region  # noqa: E402
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid):
+    """utime + stime of a process, from /proc (fields 14 and 15)."""
+    fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def children_cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def set_rps(port, requests):
     out = subprocess.run(["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-t", "set", "-P", "16",
                           "-c", "50", "-n", str(requests), "-d", "64", "-r", "1000000", "-q", "--csv"],
@@ -41,7 +58,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--requests", type=int, default=500000)
-    parser.add_argument("--kills", type=int, default=20)
+    parser.add_argument("--kills", type=int, default=20, help="0 skips the failover drill")
+    parser.add_argument("--cpu", action="store_true",
+                        help="per run, CPU seconds per 1M SETs of each process (from /proc) and of redis-benchmark")
+    parser.add_argument("--fsync-no", action="store_true",
+                        help="also a quorum region with region-fsync no (what fsync costs; not the default)")
     args = parser.parse_args()
     started = []
     with tempfile.TemporaryDirectory(prefix="tern-region-bench-") as tmp:
@@ -59,33 +80,54 @@ def main():
             wait_until(lambda: replica.client().info("replication")["master_link_status"] == "up", 30,
                        "the Redis replica linked")
             regions = {}
-            for mode in ("quorum", "local"):
+            pids = {}  # per target, the processes whose CPU --cpu reports
+            modes = {"quorum": ["--region-ack", "quorum"], "local": ["--region-ack", "local"]}
+            if args.fsync_no:
+                modes["quorum_fsync_no"] = ["--region-ack", "quorum", "--region-fsync", "no"]
+            for mode, extra in modes.items():
                 (tmp / mode).mkdir()
                 region = Region(tmp / mode)
-                region.extra = ["--region-ack", mode]
+                region.extra = extra
                 region.start_all()
                 started.append(region)
                 leader = wait_until(region.leader, ELECTION_DEADLINE_S, f"a {mode} leader")
                 regions[mode] = region.servers[leader].port
+                pids[mode] = {("leader" if n == leader else f"follower_{n}"): s.process.pid
+                              for n, s in region.servers.items()}
             targets = {"single": single.port, "redis_with_replica": master.port, **regions}
+            pids["single"] = {"server": single.process.pid}
+            pids["redis_with_replica"] = {"master": master.process.pid, "replica": replica.process.pid}
             names = list(targets)
             results = {n: [] for n in names}
             for run in range(args.runs):
                 order = names[run % len(names):] + names[:run % len(names)]
                 for name in order:
+                    before = {k: cpu_seconds(p) for k, p in pids[name].items()}
+                    bench_before = children_cpu_seconds()
                     rps = set_rps(targets[name], args.requests)
                     results[name].append(rps)
-                    print(f"# run {run + 1}/{args.runs} {name}: {rps:.0f} rps", flush=True)
+                    cpu = ""
+                    if args.cpu:
+                        per_million = 1e6 / args.requests
+                        spent = {k: (cpu_seconds(p) - before[k]) * per_million for k, p in pids[name].items()}
+                        spent["redis-benchmark"] = (children_cpu_seconds() - bench_before) * per_million
+                        cpu = " cpu_s_per_1M_sets: " + " ".join(f"{k}={v:.2f}" for k, v in spent.items())
+                    print(f"# run {run + 1}/{args.runs} {name}: {rps:.0f} rps{cpu}", flush=True)
             med = {n: statistics.median(v) for n, v in results.items()}
             print(f"region: test=SET P=16 single={med['single']:.0f} quorum={med['quorum']:.0f} "
                   f"ratio={med['quorum'] / med['single']:.2f}")
             print(f"region: test=SET P=16 single={med['single']:.0f} local={med['local']:.0f} "
                   f"ratio={med['local'] / med['single']:.2f}")
+            if args.fsync_no:
+                print(f"region: test=SET P=16 single={med['single']:.0f} quorum_fsync_no={med['quorum_fsync_no']:.0f} "
+                      f"ratio={med['quorum_fsync_no'] / med['single']:.2f}")
             print(f"region: test=SET P=16 redis_with_replica={med['redis_with_replica']:.0f} "
                   f"quorum={med['quorum']:.0f} ratio={med['quorum'] / med['redis_with_replica']:.2f}")
         finally:
             for s in started:
                 s.stop()
+        if args.kills == 0:
+            return 0  # throughput only (while iterating)
         (tmp / "drill").mkdir()
         drill = Region(tmp / "drill")
         try:

@@ -142,6 +142,9 @@ int main(int argc, char** argv) {
     // Until it leads, a node makes no ops of its own (no expiry, no eviction, no writes).
     node.store().set_may_write(false);
     region->on_apply = [&node](std::string_view payload) { node.apply_region_batch(payload); };
+    // The shipping outbox needs every committed batch in log order on every node, the leader's
+    // own included (Node::on_committed_batch): the leader then decodes its entries again.
+    region->apply_own_entries = shipping != nullptr;
     region->on_progress = [&node](std::uint64_t commit, bool leader) { node.on_region_progress(commit, leader); };
     region->on_rebuild = [&node, &shipping] {
       node.clear_for_region_rebuild();

@@ -20,6 +20,7 @@ constexpr std::array<std::string_view, 8> kMaxmemoryPolicies{
     "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
     "allkeys-lru",  "allkeys-lfu",  "allkeys-random",  "noeviction"};
 constexpr std::array<std::string_view, 2> kRegionAckModes{"quorum", "local"};
+constexpr std::array<std::string_view, 3> kRegionFsyncModes{"always", "everysec", "no"};
 constexpr std::array<std::string_view, 5> kLogLevels{"debug", "verbose", "notice", "warning",
                                                      "nothing"};
 constexpr std::array<std::string_view, 4> kSupervisedModes{"upstart", "systemd", "auto", "no"};
@@ -590,6 +591,15 @@ std::vector<Directive> build_table() {
              "quorum: reply to a write once a majority of the region has it; local: at once.")
           .acted_on([](Settings& s, std::string_view v) {
             s.region_ack = v == "local" ? Settings::RegionAck::kLocal : Settings::RegionAck::kQuorum;
+          }),
+      choice("region-fsync", "always", kRegionFsyncModes,
+             "always: fsync the region log before a write counts as stored; everysec: about once "
+             "a second; no: leave it to the OS (an OS crash may then lose acknowledged writes).")
+          .startup_only()
+          .acted_on([](Settings& s, std::string_view v) {
+            s.region_fsync = v == "no"         ? Settings::RegionFsync::kNo
+                             : v == "everysec" ? Settings::RegionFsync::kEverySec
+                                               : Settings::RegionFsync::kAlways;
           }),
       integer("region-write-wait", "3000", 0, 60000,
               "Milliseconds a write waits for a leader (during a failover) before -TRYAGAIN.")

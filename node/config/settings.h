@@ -125,6 +125,11 @@ struct Settings {
   // quorum: a write's reply waits until a majority of the region has it; local: at once.
   enum class RegionAck : std::uint8_t { kQuorum, kLocal };
   RegionAck region_ack = RegionAck::kQuorum;
+  // When the region log reaches the disk, as Redis's appendfsync: always (fsync before a write
+  // counts as stored, the default), everysec (written at once, fsync'd about once a second), no
+  // (left to the OS). The term and vote are fsync'd in every mode.
+  enum class RegionFsync : std::uint8_t { kAlways, kEverySec, kNo };
+  RegionFsync region_fsync = RegionFsync::kAlways;
   // Other regions of the global datastore, each with its nodes' client endpoints; their leaders
   // exchange committed ops with this region's leader (node/shipping/).
   struct PeerRegion {

@@ -55,7 +55,11 @@ EntryLogFile::EntryLogFile(std::string path, int fd, std::vector<std::pair<std::
     : path_(std::move(path)), fd_(fd), offsets_(std::move(offsets)), end_(end) {}
 
 EntryLogFile::EntryLogFile(EntryLogFile&& other) noexcept
-    : path_(std::move(other.path_)), fd_(other.fd_), offsets_(std::move(other.offsets_)), end_(other.end_) {
+    : path_(std::move(other.path_)),
+      fd_(other.fd_),
+      offsets_(std::move(other.offsets_)),
+      end_(other.end_),
+      tail_beyond_end_(other.tail_beyond_end_) {
   other.fd_ = -1;
 }
 
@@ -123,15 +127,27 @@ std::variant<EntryLogFile, std::string> EntryLogFile::open(const std::string& pa
   return EntryLogFile(path, fd, std::move(offsets), at);
 }
 
-std::string EntryLogFile::write(const std::vector<election::Entry>& entries) {
+std::string EntryLogFile::sync() {
+  if (::fdatasync(fd_) != 0) return "can't sync '" + path_ + "': " + errno_text();
+  return {};
+}
+
+std::string EntryLogFile::write(const std::vector<election::Entry>& entries, bool sync) {
   if (entries.empty()) return {};
   // A conflicting suffix goes first (§5.3): cut the file where the first new index was.
   const std::uint64_t first = entries.front().index.value;
   while (!offsets_.empty() && offsets_.back().first >= first) {
     end_ = offsets_.back().second;
     offsets_.pop_back();
+    tail_beyond_end_ = true;
   }
-  if (::ftruncate(fd_, static_cast<off_t>(end_)) != 0) return "can't truncate '" + path_ + "': " + errno_text();
+  // Only when there is something to cut: a truncation to the same size still costs a syscall
+  // and an inode update on every append.
+  if (tail_beyond_end_) {
+    if (::ftruncate(fd_, static_cast<off_t>(end_)) != 0) return "can't truncate '" + path_ + "': " + errno_text();
+    tail_beyond_end_ = false;
+  }
+  tail_beyond_end_ = true;  // until this write has fully landed
   std::string bytes;
   std::vector<std::pair<std::uint64_t, std::uint64_t>> added;
   for (const auto& e : entries) {
@@ -147,7 +163,8 @@ std::string EntryLogFile::write(const std::vector<election::Entry>& entries) {
     }
     done += static_cast<std::size_t>(n);
   }
-  if (::fdatasync(fd_) != 0) return "can't sync '" + path_ + "': " + errno_text();
+  if (sync && ::fdatasync(fd_) != 0) return "can't sync '" + path_ + "': " + errno_text();
+  tail_beyond_end_ = false;
   end_ += bytes.size();
   offsets_.insert(offsets_.end(), added.begin(), added.end());
   return {};
@@ -200,6 +217,7 @@ std::string EntryLogFile::drop_through(std::uint64_t index) {
   offsets_.erase(offsets_.begin(), offsets_.begin() + static_cast<std::ptrdiff_t>(keep));
   for (auto& [entry_index, offset] : offsets_) offset -= from;
   end_ -= from;
+  tail_beyond_end_ = false;  // the new file holds exactly the kept records
   return {};
 }
 

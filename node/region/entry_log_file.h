@@ -15,6 +15,7 @@
 // small, and one file keeps load and the record format unchanged. A crash before the rename
 // leaves the old file, whose extra prefix the snapshot covers (the load skips it).
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -36,14 +37,20 @@ class EntryLogFile {
   EntryLogFile& operator=(EntryLogFile&&) = delete;
   ~EntryLogFile();
 
-  // Deletes every entry at or after entries.front().index, appends `entries`, fsyncs. Empty on
-  // success, else why not.
-  std::string write(const std::vector<election::Entry>& entries);
+  // Deletes every entry at or after entries.front().index, appends `entries`, fsyncs (unless
+  // `sync` is false: a log writer syncs once for several writes). Empty on success, else why not.
+  std::string write(const std::vector<election::Entry>& entries, bool sync = true);
+  // fdatasync: everything written so far is durable. Empty on success, else why not.
+  std::string sync();
   // Drops every entry at or below `index` (a durable snapshot covers them): rewrites the file
   // with the rest. Empty on success, else why not (the file is then unchanged).
   std::string drop_through(std::uint64_t index);
   // Bytes in the file (the compaction threshold's measure).
   [[nodiscard]] std::uint64_t size_bytes() const { return end_; }
+  // The index of the last record in the file, if any.
+  [[nodiscard]] std::optional<std::uint64_t> last_index() const {
+    return offsets_.empty() ? std::nullopt : std::optional<std::uint64_t>(offsets_.back().first);
+  }
 
  private:
   EntryLogFile(std::string path, int fd, std::vector<std::pair<std::uint64_t, std::uint64_t>> offsets,
@@ -53,6 +60,7 @@ class EntryLogFile {
   // (index, byte offset of its record), in index order.
   std::vector<std::pair<std::uint64_t, std::uint64_t>> offsets_;
   std::uint64_t end_ = 0;
+  bool tail_beyond_end_ = false;  // the file may hold bytes after end_ (a cut or a failed write)
 };
 
 }  // namespace tern::node

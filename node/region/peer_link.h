@@ -60,7 +60,7 @@ class PeerLink : public std::enable_shared_from_this<PeerLink> {
   asio::steady_timer deadline_;
   std::string description_;
   replication::PeerFrameDecoder decoder_;
-  std::array<char, 16 * 1024> buffer_{};
+  std::array<char, 64 * 1024> buffer_{};  // a long append arrives in few reads
   std::deque<std::string> queue_;
   bool writing_ = false;
   bool lossless_ = false;

@@ -183,6 +183,14 @@ bool RegionService::start(std::string* error) {
 }
 
 bool RegionService::load_machine(bool restore, std::string* error) {
+  // A reload (after a refused snapshot) starts from the files, so the old writer first lands
+  // what it has queued (a term or vote among it) and goes; its completions still queued on the
+  // loop are dropped, and whatever waited for those writes is dropped too, as lost messages.
+  writer_.reset();
+  held_messages_.clear();
+  written_through_ = 0;
+  log_replaced_through_ = 0;
+  led_term_ = 0;
   auto loaded = load_hard_state(state_path_);
   if (auto* failure = std::get_if<HardStateError>(&loaded)) {
     *error = failure->message;
@@ -198,13 +206,19 @@ bool RegionService::load_machine(bool restore, std::string* error) {
   persisted.snapshot = std::move(std::get<0>(snapshot));
   const std::uint64_t snapshot_index = persisted.snapshot ? persisted.snapshot->meta.last_included.index.value : 0;
   EntryLogFile::Loaded entries;
-  log_file_.reset();
   auto opened = EntryLogFile::open(log_path_, &entries);
   if (auto* failure = std::get_if<std::string>(&opened)) {
     *error = *failure;
     return false;
   }
-  log_file_.emplace(std::move(std::get<EntryLogFile>(opened)));
+  writer_ = std::make_unique<LogWriter>(
+      io_, std::move(std::get<EntryLogFile>(opened)), state_path_,
+      [this](std::uint64_t through, std::optional<election::EntryId> last, const std::string& failure) {
+        on_written(through, last, failure);
+      },
+      settings_.region_fsync == Settings::RegionFsync::kNo         ? LogWriter::Sync::kNever
+      : settings_.region_fsync == Settings::RegionFsync::kEverySec ? LogWriter::Sync::kEverySecond
+                                                                   : LogWriter::Sync::kEveryWrite);
   if (entries.dropped_torn_tail) {
     log_line(LogLevel::kWarning, "Region log '" + log_path_ + "': dropped a record torn by a crash");
   }
@@ -229,12 +243,13 @@ bool RegionService::load_machine(bool restore, std::string* error) {
     snapshot_report_.index = snapshot_index;
     snapshot_report_.bytes = persisted.snapshot->data.size();
   }
-  log_bytes_after_compaction_ = log_file_->size_bytes();
+  log_bytes_after_compaction_ = log_bytes();
   persisted.entries = std::move(entries.entries);
   // The keyspace itself is the snapshot's: the commit index starts from the snapshot (volatile
   // in Raft: only term, vote and the log must survive; the core clamps it) and every entry after
   // it is applied again as the leader confirms it.
   persisted.hard_state.commit = election::LogIndex{};
+  saved_hard_state_ = persisted.hard_state;
   election::ElectionConfig config;
   config.self = self_;
   config.initial_membership = initial_membership_;
@@ -243,6 +258,9 @@ bool RegionService::load_machine(bool restore, std::string* error) {
   // the number of fsyncs per write low under pipelined load.
   config.max_entries_per_append = 1024;
   config.snapshot_chunk_bytes = static_cast<std::size_t>(settings_.region_snapshot_chunk_bytes);
+  // The log writer (log_writer.h) persists in the background: the leader replicates while its
+  // own write syncs, and counts itself toward a commit once that write is durable.
+  config.async_persistence = true;
   config.rejoin_id = rejoin_id_;
   machine_ = std::make_unique<election::RaftStateMachine>(config, std::move(persisted));
   soft_state_ = {};
@@ -442,41 +460,75 @@ void RegionService::on_message(PeerLink& link, const wire::PeerMessage& message)
   if (name_of(raft.from) != link.peer_name || raft.to != self_) return;  // not from whom it claims, or not for us
   if (soft_state_.leader && raft.from == *soft_state_.leader) last_leader_contact_ = std::chrono::steady_clock::now();
   machine_->step(raft);
-  drain();
+  // Every message of this read (and of any other link ready in this turn) is stepped before
+  // one drain: a follower that received several appends writes and syncs them together.
+  schedule_drain();
+}
+
+void RegionService::schedule_drain() {
+  if (drain_posted_) return;
+  drain_posted_ = true;
+  asio::post(io_, [this] {
+    drain_posted_ = false;
+    if (!stopped_) drain();
+  });
 }
 
 void RegionService::drain() {
   if (draining_) return;  // propose() from inside on_apply's callbacks: the loop below goes on
+  if (!writer_) return;    // the region stopped: a reload could not reopen its files
   draining_ = true;
   const std::uint64_t commit_before = reported_commit_;
   const bool leader_before = reported_leader_;
   while (machine_->has_output()) {
     election::Output output = machine_->take_output();
     // 1. Persist: a snapshot from the leader (restored first, then written, then the log
-    //    emptied), entries, then the hard state, all fsync'd (a commit index beyond the log is
-    //    clamped at restart, so this order is safe).
-    if (output.snapshot && !install_snapshot(*output.snapshot)) continue;
-    if (!output.entries.empty()) {
-      const std::string failure = log_file_->write(output.entries);
-      if (!failure.empty()) {
-        log_line(LogLevel::kWarning, "Region: " + failure + "; not sending this round's messages");
-        continue;
+    //    emptied, on this thread once the writes queued before it landed); then entries and the
+    //    hard state, on the log writer's thread (a commit index beyond the log is clamped at
+    //    restart, so this order is safe).
+    if (output.snapshot && !install_snapshot(*output.snapshot)) {
+      if (!writer_) break;  // the reload failed and stopped the region
+      continue;
+    }
+    LogWriter::Job job;
+    job.entries = std::move(output.entries);
+    // Only term and vote need to survive a crash: the commit index is volatile here
+    // (load_machine resets it), so a hard state that differs from the saved one only by its
+    // commit is not written. Saving it cost two fsyncs, a rename and a directory fsync per
+    // commit round.
+    if (output.hard_state && (output.hard_state->term != saved_hard_state_.term ||
+                              output.hard_state->voted_for != saved_hard_state_.voted_for)) {
+      job.hard_state = *output.hard_state;
+      saved_hard_state_ = *output.hard_state;
+    }
+    if (!job.entries.empty() || job.hard_state) writer_->submit(std::move(job));
+    // 2. Send. A message that may promise something durable (a vote, an acknowledgement, a
+    //    candidate's request after its own vote) waits for every write queued so far; a
+    //    leader's appends and heartbeats promise nothing about its own storage and go now
+    //    (thesis §10.2.1), since the state machine counts the leader's log only once written.
+    const std::uint64_t waits_for = writer_->submitted();
+    std::vector<election::Message> held;
+    for (auto& message : output.messages) {
+      const bool from_leader = std::holds_alternative<election::AppendEntries>(message.body) ||
+                               std::holds_alternative<election::Heartbeat>(message.body) ||
+                               std::holds_alternative<election::InstallSnapshot>(message.body);
+      if (from_leader || written_through_ >= waits_for) {
+        send(message);
+      } else {
+        held.push_back(std::move(message));
       }
     }
-    if (output.hard_state) {
-      const std::string failure = save_hard_state(state_path_, *output.hard_state);
-      if (!failure.empty()) {
-        // Sending a vote or an acknowledgement that is not durable could break Raft's safety:
-        // say nothing this round; the election clock will ask again.
-        log_line(LogLevel::kWarning, "Region: " + failure + "; not sending this round's messages");
-        continue;
-      }
-    }
-    // 2. Send.
-    for (const auto& message : output.messages) send(message);
-    // 3. Apply, in log order.
+    if (!held.empty()) held_messages_.emplace_back(waits_for, std::move(held));
+    // 3. Apply, in log order. A committed entry is durable on a majority, so it may be applied
+    //    before this node's own write of it lands (after a crash it comes back from the leader).
+    //    Entries of a term this process led hold its own writes, which it applied when it made
+    //    them: decoding them again would only find every op already known. Unless on_apply must
+    //    see every committed batch (apply_own_entries: the shipping outbox is fed in log order
+    //    on every node, the leader included).
     for (const election::Entry& entry : output.committed_entries) {
-      if (entry.kind == election::EntryKind::kApplication && on_apply) on_apply(entry.payload);
+      if (entry.kind != election::EntryKind::kApplication || !on_apply) continue;
+      if (!apply_own_entries && led_term_ != 0 && entry.term.value == led_term_) continue;
+      on_apply(entry.payload);
     }
     if (output.soft_state && *output.soft_state != soft_state_) {
       const bool deposed = soft_state_.role == election::Role::kLeader &&
@@ -485,6 +537,7 @@ void RegionService::drain() {
       if (deposed && now.last_log.index > now.applied) rebuild_pending_ = true;
       const bool leader_changed = output.soft_state->leader != soft_state_.leader;
       soft_state_ = *output.soft_state;
+      if (soft_state_.role == election::Role::kLeader) led_term_ = machine_->term().value;
       if (leader_changed || soft_state_.role == election::Role::kLeader) {
         log_line(LogLevel::kNotice, "Region " + settings_.region + ": " + self_name_ + " is " +
                                         role_text(soft_state_.role) + ", leader " +
@@ -507,6 +560,27 @@ void RegionService::drain() {
   if (forwarding_.parked() > 0) dispatch_writes();
 }
 
+void RegionService::on_written(std::uint64_t through, std::optional<election::EntryId> last,
+                               const std::string& failure) {
+  if (stopped_) return;
+  written_through_ = through;
+  if (!failure.empty()) {
+    // Saying nothing is safe (a lost message, to Raft); claiming what is not durable is not.
+    log_line(LogLevel::kWarning, "Region: " + failure + "; not sending what waited for it");
+    saved_hard_state_ = {};  // unknown: the next hard state is written whatever it holds
+  }
+  while (!held_messages_.empty() && held_messages_.front().first <= through) {
+    if (failure.empty()) {
+      for (const auto& message : held_messages_.front().second) send(message);
+    }
+    held_messages_.pop_front();
+  }
+  // A write that landed before an installed snapshot replaced the log names an entry the file
+  // no longer holds (the core took the snapshot's last entry as persisted when it installed it).
+  if (last && through > log_replaced_through_) machine_->persisted(*last);
+  drain();
+}
+
 bool RegionService::install_snapshot(const election::Snapshot& snapshot) {
   const std::uint64_t index = snapshot.meta.last_included.index.value;
   const std::string refused = on_restore ? on_restore(snapshot.data) : std::string("no application to restore");
@@ -515,15 +589,24 @@ bool RegionService::install_snapshot(const election::Snapshot& snapshot) {
     ++snapshot_report_.refused;
     failure = "the snapshot at index " + std::to_string(index) + " from the leader was refused: " + refused;
   } else {
+    // The keyspace is the snapshot's now: entries of a term this process led are no longer
+    // in it, so from here on every committed entry is applied.
+    led_term_ = 0;
     failure = save_region_snapshot(snapshot_path_, snapshot);
-    // §7: the snapshot replaces the whole log (the core discarded it too).
-    if (failure.empty()) failure = log_file_->drop_through(std::numeric_limits<std::uint64_t>::max());
+    // §7: the snapshot replaces the whole log (the core discarded it too), after the writes
+    // queued before it landed; writes queued from here on follow the snapshot.
+    if (failure.empty()) {
+      writer_->with_file([&](EntryLogFile& file) {
+        failure = file.drop_through(std::numeric_limits<std::uint64_t>::max());
+      });
+      log_replaced_through_ = writer_->submitted();
+    }
   }
   if (failure.empty()) {
     ++snapshot_report_.installed;
     snapshot_report_.index = index;
     snapshot_report_.bytes = snapshot.data.size();
-    log_bytes_after_compaction_ = log_file_->size_bytes();
+    log_bytes_after_compaction_ = log_bytes();
     log_line(LogLevel::kNotice, "Region: " + self_name_ + " installed the leader's snapshot at index " +
                                     std::to_string(index) + " (" + std::to_string(snapshot.data.size()) + " bytes)");
     return true;
@@ -542,7 +625,7 @@ bool RegionService::install_snapshot(const election::Snapshot& snapshot) {
 }
 
 void RegionService::maybe_compact() {
-  if (!on_take_snapshot || stopped_ || !log_file_) return;
+  if (!on_take_snapshot || stopped_ || !writer_) return;
   if (snapshot_child_) {
     finish_snapshot_child(false);
     return;
@@ -552,7 +635,7 @@ void RegionService::maybe_compact() {
   const std::uint64_t compacted = machine_->log().snapshot_last().index.value;
   if (applied <= compacted) return;
   const bool entries_due = applied - compacted >= settings_.region_snapshot_entries;
-  const std::uint64_t size = log_file_->size_bytes();
+  const std::uint64_t size = log_bytes();
   const bool bytes_due = size > log_bytes_after_compaction_ &&
                          size - log_bytes_after_compaction_ >= settings_.region_snapshot_bytes;
   if (!entries_due && !bytes_due) return;
@@ -615,7 +698,7 @@ void RegionService::finish_snapshot_child(bool wait) {
     log_line(LogLevel::kWarning, "Region: the snapshot process failed (status " + std::to_string(status) +
                                      "); the log is compacted next time");
     ::unlink(snapshot_next_path_.c_str());
-    log_bytes_after_compaction_ = log_file_ ? log_file_->size_bytes() : 0;
+    log_bytes_after_compaction_ = log_bytes();
     return;
   }
   if (stopped_) return;
@@ -669,15 +752,18 @@ void RegionService::complete_compaction(std::uint64_t index, std::string data,
     ::unlink(snapshot_next_path_.c_str());
     failure = save_region_snapshot(snapshot_path_, machine_->latest_snapshot());
   }
-  // Only once the snapshot is durable may the entries it covers leave the log file.
-  if (failure.empty()) failure = log_file_->drop_through(index);
+  // Only once the snapshot is durable may the entries it covers leave the log file; the cut
+  // waits for the writes queued before it (some of them hold entries it covers).
+  if (failure.empty()) {
+    writer_->with_file([&](EntryLogFile& file) { failure = file.drop_through(index); });
+  }
   pause += std::chrono::steady_clock::now() - started;
   const auto ms = [](std::chrono::steady_clock::duration d) {
     return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
   };
   if (!failure.empty()) {
     log_line(LogLevel::kWarning, "Region: compaction at index " + std::to_string(index) + ": " + failure);
-    log_bytes_after_compaction_ = log_file_->size_bytes();
+    log_bytes_after_compaction_ = log_bytes();
     return;
   }
   ++snapshot_report_.taken;
@@ -685,7 +771,7 @@ void RegionService::complete_compaction(std::uint64_t index, std::string data,
   snapshot_report_.bytes = bytes;
   snapshot_report_.last_take_ms = ms(took);
   snapshot_report_.last_pause_ms = ms(pause);
-  log_bytes_after_compaction_ = log_file_->size_bytes();
+  log_bytes_after_compaction_ = log_bytes();
   log_line(LogLevel::kVerbose, "Region: " + self_name_ + " compacted its log at index " + std::to_string(index) +
                                    " (snapshot " + std::to_string(bytes) + " bytes, " + std::to_string(ms(took)) +
                                    " ms, event loop held " + std::to_string(ms(pause)) + " ms)");
@@ -724,13 +810,20 @@ void RegionService::finish_rejoining_if_done() {
 
 void RegionService::rebuild() {
   rebuild_pending_ = false;
+  if (!writer_) return;
   const std::uint64_t applied = machine_->status().applied.value;
   EntryLogFile::Loaded logged;
-  auto reopened = EntryLogFile::open(log_path_, &logged);
-  if (std::holds_alternative<std::string>(reopened)) {
-    log_line(LogLevel::kWarning, "Region: can't read the log to rebuild: " + std::get<std::string>(reopened));
+  // Read once every applied entry's write has landed, with the writer off the file.
+  std::string unreadable;
+  writer_->with_file([&](EntryLogFile&) {
+    auto reopened = EntryLogFile::open(log_path_, &logged);
+    if (auto* failure = std::get_if<std::string>(&reopened)) unreadable = *failure;
+  });
+  if (!unreadable.empty()) {
+    log_line(LogLevel::kWarning, "Region: can't read the log to rebuild: " + unreadable);
     return;
   }
+  led_term_ = 0;  // the keyspace is emptied: every entry from here on must be applied
   log_line(LogLevel::kNotice, "Region: " + self_name_ + " lost leadership with uncommitted writes applied; "
                                                         "rebuilding its keyspace from the log (" +
                                   std::to_string(applied) + " entries)");
@@ -996,7 +1089,7 @@ RegionReport RegionService::report() const {
   out.voter = status.is_voter;
   out.rejoining = status.rejoining;
   out.snapshot = snapshot_report_;
-  out.snapshot.log_bytes = log_file_ ? log_file_->size_bytes() : 0;
+  out.snapshot.log_bytes = log_bytes();
   for (std::size_t i = 0; i < settings_.region_nodes.size(); ++i) {
     const auto& node = settings_.region_nodes[i];
     RegionNodeReport entry{node.name, node.host, node.port, node.name == self_name_, true, 0};

@@ -3,7 +3,9 @@
 // (replication/election/) inside tern-server. It owns the peer links (mutual TLS, frames of
 // PeerMessages), the election clock (an Asio timer, one tick per region-tick ms), and the
 // durable hard state (hard_state_file.h); it drives RaftStateMachine and carries out its
-// Output in the documented order: persist, then send, then apply.
+// Output: persist (queued to the log writer thread, log_writer.h), send (a message that may
+// promise durability waits until the writes queued before it are done; a leader's appends go at
+// once), then apply.
 //
 // The region log carries the leader's CRDT op batches; every node applies committed entries in
 // log order (on_apply), and commit progress releases replies held for region-ack quorum
@@ -18,7 +20,9 @@
 // region-snapshot-chunk-bytes each; every frame is lz4-compressed when that helps), restores
 // it and replaces its log. A forked child serialises the keyspace (a copy-on-write image), so
 // the loop is held only for the fork and the final write and cut; figures in
-// replication/SNAPSHOT.md.
+// replication/SNAPSHOT.md. The log file belongs to the writer thread: compaction's cut, the
+// replacement by an installed snapshot and the rebuild's re-read go through
+// LogWriter::with_file, after every write queued before them (log_writer.h).
 //
 // Rejoining: a node that starts without any region file is rejoining (ElectionConfig::rejoining,
 // replication/election/README.md): it votes for no one, its acknowledgements count for no
@@ -30,6 +34,7 @@
 
 #include <asio.hpp>
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -40,6 +45,7 @@
 
 #include "node/config/settings.h"
 #include "node/region/entry_log_file.h"
+#include "node/region/log_writer.h"
 #include "node/region/peer_link.h"
 #include "node/region/region_status.h"
 #include "node/region/write_forwarding.h"
@@ -71,6 +77,11 @@ class RegionService {
   // Set before start(): each committed application entry's payload, in log order, on every
   // node; and the commit index with whether this node leads, after every change.
   std::function<void(std::string_view payload)> on_apply;
+  // A leader applied its own writes when it made them, so by default it does not decode them
+  // again when they commit (on_apply is not called for them). Set before start() when on_apply
+  // must see every committed entry on every node too (the shipping outbox, Node::
+  // on_committed_batch).
+  bool apply_own_entries = false;
   std::function<void(std::uint64_t commit, bool leader)> on_progress;
   // Empties the application state before the log is applied again from its first entry.
   std::function<void()> on_rebuild;
@@ -178,7 +189,16 @@ class RegionService {
   bool region_has_history_ = false;
   std::uint64_t log_bytes_after_compaction_ = 0;
   RegionSnapshotReport snapshot_report_;
-  std::optional<EntryLogFile> log_file_;
+  std::unique_ptr<LogWriter> writer_;  // owns the log file; writes off the event loop
+  // Messages that promise something durable (votes, acknowledgements), held until every write
+  // queued before them is done: (writer job number, messages), in order.
+  std::deque<std::pair<std::uint64_t, std::vector<election::Message>>> held_messages_;
+  std::uint64_t written_through_ = 0;
+  // Writer jobs up to this number were written before an installed snapshot replaced the log:
+  // the entries they report are no longer in the file, so they do not count as persisted.
+  std::uint64_t log_replaced_through_ = 0;
+  void on_written(std::uint64_t through, std::optional<election::EntryId> last, const std::string& error);
+  [[nodiscard]] std::uint64_t log_bytes() const { return writer_ ? writer_->size_bytes() : 0; }
   election::NodeId self_;
   std::string self_name_;
   election::Membership initial_membership_;
@@ -189,6 +209,7 @@ class RegionService {
   asio::steady_timer tick_timer_;
   std::unique_ptr<election::RaftStateMachine> machine_;
   election::SoftState soft_state_;
+  election::HardState saved_hard_state_;  // what <base>.state holds (its commit is not used)
   bool stopped_ = false;
   // Writes this node could not run itself: parked until a leader is known, or in flight to it.
   // Bounded: at most this many wait; more get -TRYAGAIN at once.
@@ -216,10 +237,16 @@ class RegionService {
   void release_replies();
   void expire_forwards();
   bool draining_ = false;
+  bool drain_posted_ = false;
+  void schedule_drain();
   std::string pending_payload_;  // this turn's proposals, length-prefixed op batches
   std::uint64_t pending_index_ = 0;
   void flush_proposals();
   bool rebuild_pending_ = false;
+  // The term this process leads or led last, whose application entries it applied as it made
+  // them (so it skips them when they commit, unless apply_own_entries); 0 after a rebuild, a
+  // restored snapshot or a reload, when the keyspace no longer holds them.
+  std::uint64_t led_term_ = 0;
   std::uint64_t reported_commit_ = 0;
   bool reported_leader_ = false;
 };

@@ -45,6 +45,7 @@ RaftStateMachine::RaftStateMachine(const ElectionConfig& config, PersistedState 
       pre_vote_(config.pre_vote),
       check_quorum_(config.check_quorum),
       max_entries_per_append_(std::max<std::size_t>(1, config.max_entries_per_append)),
+      async_persistence_(config.async_persistence),
       snapshot_chunk_bytes_(std::max<std::size_t>(1, config.snapshot_chunk_bytes)),
       random_state_(config.random_seed),
       rejoin_id_(config.rejoin_id),
@@ -62,6 +63,7 @@ RaftStateMachine::RaftStateMachine(const ElectionConfig& config, PersistedState 
   // Committed membership changes after the snapshot were applied before the crash; apply them
   // again (they are not handed out anew: applied restarts at the snapshot, so they will be).
   advance_commit(log_.commit());
+  persisted_ = log_.last_id();  // what storage handed us is durable
   reported_hard_state_ = hard_state();
   reported_soft_state_ = soft_state();
   reset_election_timer();
@@ -529,6 +531,9 @@ void RaftStateMachine::handle_install_snapshot(const Message& message,
   }
   // §7: discard the entire log and take the snapshot.
   log_.restore(last_included);
+  // The edge persists an Output's snapshot before the next step, replacing its stored log: a
+  // report of entries written before it no longer says anything about storage.
+  persisted_ = last_included;
   membership_ = snapshot.meta.membership;
   membership_history_.clear();
   membership_scanned_through_ = last_included.index;
@@ -688,7 +693,7 @@ bool RaftStateMachine::maybe_commit(Leader& leader) {
   for (;;) {
     if (!std::holds_alternative<Leader>(role_)) return advanced;
     std::vector<LogIndex> matches;
-    if (membership_.is_voter(self_)) matches.push_back(log_.last_index());
+    if (membership_.is_voter(self_)) matches.push_back(durable_index());
     for (const auto& [node, progress] : leader.progress) {
       // A voter that lost its disk may have forgotten a newer term it promised; until it is a
       // voter again its copy counts for nothing (README.md, "Rejoining after a lost disk").
@@ -704,6 +709,27 @@ bool RaftStateMachine::maybe_commit(Leader& leader) {
     }
     advance_commit(majority_index);  // may change the membership, hence the loop
     advanced = true;
+  }
+}
+
+// How much of our own log counts toward a commit. Storage writes Output::entries in order, each
+// write cutting the stored log where its first entry goes, so after writing up to `persisted_`
+// storage holds exactly our log's prefix up to it, if our log still has that entry (Log
+// Matching); if the entry was overwritten since, nothing is counted until the next write lands.
+LogIndex RaftStateMachine::durable_index() const {
+  if (!async_persistence_) return log_.last_index();
+  if (persisted_.index > log_.last_index() || log_.term_at(persisted_.index) != persisted_.term) {
+    return LogIndex{};
+  }
+  return persisted_.index;
+}
+
+void RaftStateMachine::persisted(EntryId last) {
+  persisted_ = last;
+  if (auto* leader = std::get_if<Leader>(&role_)) {
+    if (maybe_commit(*leader)) {
+      if (auto* still_leader = std::get_if<Leader>(&role_)) broadcast_append(*still_leader);
+    }
   }
 }
 

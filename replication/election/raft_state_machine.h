@@ -50,6 +50,12 @@ struct ElectionConfig {
   bool pre_vote = true;      // thesis §9.6
   bool check_quorum = true;  // thesis §6.2 (leader steps down) and §4.2.3 (followers' lease)
   std::size_t max_entries_per_append = 64;
+  // The edge persists Output::entries in the background instead of before the next step (thesis
+  // §10.2.1: the leader may write its log in parallel with replicating it). Then a leader counts
+  // its own log toward a commit only up to what the edge reported durable through persisted();
+  // a follower's edge still sends its acknowledgements only once they are durable. Off: every
+  // Output is persisted before the next call, and the leader counts its whole log.
+  bool async_persistence = false;
   // A snapshot travels as InstallSnapshot messages of at most this many data bytes each, so no
   // message (or peer frame) grows with the keyspace.
   std::size_t snapshot_chunk_bytes = std::size_t{1} << 20;
@@ -176,6 +182,12 @@ class RaftStateMachine {
   void stop_rejoining() { rejoin_id_ = 0; }
   [[nodiscard]] bool rejoining() const { return rejoin_id_ != 0; }
 
+  // With async_persistence: the edge's storage now holds the log up to `last` (the last entry of
+  // the Output::entries it finished writing, in order). A leader may commit on it. Not for writes
+  // that landed before an installed Output::snapshot replaced the stored log (the snapshot's
+  // last entry counts as persisted once it is installed).
+  void persisted(EntryId last);
+
   // Drains everything to persist, send and apply since the last call.
   Output take_output();
   [[nodiscard]] bool has_output() const;
@@ -266,6 +278,7 @@ class RaftStateMachine {
   void broadcast_append(Leader& leader);
   void broadcast_heartbeat(Leader& leader);
   bool maybe_commit(Leader& leader);
+  [[nodiscard]] LogIndex durable_index() const;
   [[nodiscard]] bool quorum_recently_active(const Leader& leader) const;
 
   void advance_commit(LogIndex index);
@@ -292,6 +305,8 @@ class RaftStateMachine {
   bool pre_vote_;
   bool check_quorum_;
   std::size_t max_entries_per_append_;
+  bool async_persistence_;
+  EntryId persisted_;  // with async_persistence: the last entry the edge reported durable
   std::size_t snapshot_chunk_bytes_;
   std::uint64_t random_state_;
   std::uint64_t rejoin_id_;

@@ -216,7 +216,10 @@ def test_the_log_stays_bounded_under_sustained_writes_and_a_restart_after_compac
     # prefix when the snapshot process is done: the file holds that plus what arrived while the
     # child wrote (a fraction of the total, whatever the total).
     print(f"largest log file per node: {largest}, applied index {applied}")
-    assert max(largest.values()) < 4 * LOG_BOUND_BYTES
+    # With the log written on its own thread, entries keep landing while a snapshot child runs
+    # (slower still under the sanitizers): the file may pass the threshold several times over
+    # before the cut, but stays within a fixed multiple of it, never growing with the 700 KiB.
+    assert max(largest.values()) < 8 * LOG_BOUND_BYTES
     # kill -9 everyone, restart: each node restores its snapshot and applies the log after it.
     for name in list(region.servers):
         region.kill(name)
@@ -283,6 +286,13 @@ def test_the_leader_keeps_serving_writes_while_a_snapshot_is_being_sent(region):
     assert report["tern_region_snapshot_chunks_sent"] > 100
     assert during, "no write was acknowledged while the snapshot was being sent"
     assert slowest < 5.0
+    # Dumping 60,000 keys from three nodes takes seconds: compare once every node has applied
+    # what the leader committed (the follower may still be installing a newer snapshot: the
+    # leader compacts every 200 entries while it catches up).
+    def caught_up():
+        commit = info(region, leader)["tern_region_commit_index"]
+        return all(info(region, n)["tern_region_applied_index"] >= commit for n in region.names)
+    wait_until(caught_up, CATCH_UP_DEADLINE_S, "every node applying the leader's commit index")
     wait_until(lambda: same_data_everywhere(region, region.names), CATCH_UP_DEADLINE_S, "all nodes equal")
 
 

@@ -412,13 +412,13 @@ TEST_CASE("config knows every name redis-server 7.0.15 lists, with its default")
     ++names;
   }
   CHECK(names == 192);
-  // ...and CONFIG GET * lists those names plus tern's own twenty-five (region, region-id,
+  // ...and CONFIG GET * lists those names plus tern's own twenty-six (region, region-id,
   // node-id, region-nodes, region-port-offset, region-tls-{ca,cert,key}-file, region-ack,
-  // region-write-wait, peer-regions, shipping-port-offset, shipping-batch-bytes,
+  // region-fsync, region-write-wait, peer-regions, shipping-port-offset, shipping-batch-bytes,
   // shipping-batch-delay, shipping-compression-level, shipping-link-timeout, shipping-gc-interval,
   // shipping-in-flight-bytes, shipping-retention-bytes, metrics-port, metrics-bind, region-tick,
   // region-snapshot-{entries,bytes,chunk-bytes}).
-  CHECK(config.get("*").size() == names + 25);
+  CHECK(config.get("*").size() == names + 26);
 }
 
 TEST_CASE("directive table rows are consistent") {

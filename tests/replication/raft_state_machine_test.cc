@@ -814,5 +814,50 @@ TEST_CASE("a single-voter region elects itself and commits alone") {
   CHECK(payloads.back() == "solo");
 }
 
+TEST_CASE("with async persistence a leader counts its own log only up to what is durable") {
+  ElectionConfig config;
+  config.async_persistence = true;
+  TestRegion region(voters({1}), config);
+  // The harness writes each output before the next step, but the machine must not assume it:
+  // it learns it from persisted() alone.
+  for (int i = 0; i < 1000 && region[kA].role() == Role::kFollower; ++i) region.tick(kA);
+  REQUIRE(region[kA].role() == Role::kLeader);
+  CHECK(region[kA].commit_index() == LogIndex{});  // its no-op is not durable yet
+  region[kA].persisted(region[kA].log().last_id());
+  region.collect(kA);
+  const auto id = region[kA].propose("solo");
+  REQUIRE(id.ok());
+  region.collect(kA);
+  CHECK(region[kA].commit_index() == previous(id.value().index));
+  region[kA].persisted(id.value());
+  region.collect(kA);
+  CHECK(region[kA].commit_index() == id.value().index);
+  CHECK(payload_of(region.applied(kA).back()) == "solo");
+}
+
+TEST_CASE("with async persistence two followers' acknowledgements commit before the leader's write") {
+  ElectionConfig config;
+  config.async_persistence = true;
+  TestRegion region(voters({1, 2, 3}), config);
+  region.campaign(kA);
+  REQUIRE(region[kA].role() == Role::kLeader);
+  // Its no-op committed on the followers' acknowledgements alone (thesis §10.2.1).
+  CHECK(region[kA].commit_index() == region[kA].log().last_index());
+  // One follower and the leader's unwritten log are not a majority; the write makes it one.
+  region.isolate(kC);
+  const auto id = region[kA].propose("x");
+  REQUIRE(id.ok());
+  region.collect(kA);
+  region.deliver();
+  CHECK(region[kB].log().last_index() == id.value().index);
+  CHECK(region[kA].commit_index() < id.value().index);
+  region[kA].persisted(EntryId{id.value().term, LogIndex{id.value().index.value + 5}});  // not ours
+  region.collect(kA);
+  CHECK(region[kA].commit_index() < id.value().index);
+  region[kA].persisted(id.value());
+  region.collect(kA);
+  CHECK(region[kA].commit_index() == id.value().index);
+}
+
 }  // namespace
 }  // namespace tern::election::testing

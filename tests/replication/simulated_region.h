@@ -113,6 +113,8 @@ class SimulatedRegion {
     // reach everyone) is what leaves divergent uncommitted suffixes behind (Figure 8 of §5.4.2).
     leader_crash_rate_ = random_.chance(0.5) ? 0.01 : 0.0;
     small_batches_ = random_.chance(0.5);
+    // Decided by the seed's parity, not drawn, so even seeds replay exactly as before.
+    async_persistence_ = seed % 2 == 1;
     for (const NodeId node : all_nodes()) {
       nodes_[node];
       start(node);
@@ -152,6 +154,14 @@ class SimulatedRegion {
     Role last_role = Role::kFollower;
     Term last_term;
     LogIndex last_commit;
+    // Async persistence (odd seeds): writes queued but not yet durable, each with the messages
+    // that wait for it; a crash loses them. And the last entry written, as the edge reports it.
+    struct PendingWrite {
+      Output persist;  // entries and hard state only
+      std::vector<Message> held;
+    };
+    std::deque<PendingWrite> pending;
+    std::optional<EntryId> last_written;
   };
   struct InFlight {
     std::uint64_t deliver_at;
@@ -199,6 +209,9 @@ class SimulatedRegion {
     config.initial_membership = membership_;
     config.random_seed = random_.next();
     config.max_entries_per_append = small_batches_ ? 1 : random_.between(1, 16);
+    config.async_persistence = async_persistence_;
+    node.pending.clear();
+    node.last_written.reset();
     // Snapshots are a few hundred bytes here: chunks of 1-64 bytes make many messages, each of
     // which the network may drop, duplicate or reorder.
     config.snapshot_chunk_bytes = random_.between(1, 64);
@@ -215,6 +228,9 @@ class SimulatedRegion {
     node.up = true;
     node.last_role = Role::kFollower;
     node.last_term = node.storage.persisted.hard_state.term;
+    // Raft's commit index is volatile: with async persistence a crash may lose the latest
+    // hard state's commit, so it only must not go backwards while the node runs.
+    if (async_persistence_) node.last_commit = node.machine->commit_index();
     // The application restarts from its snapshot; the entries after it come back as committed.
     node.applied.clear();
     if (node.storage.persisted.snapshot) {
@@ -227,6 +243,8 @@ class SimulatedRegion {
     SimNode& node = nodes_.at(id);
     node.up = false;
     node.machine.reset();
+    node.pending.clear();  // never reached the disk
+    node.last_written.reset();
     node.restart_at = now_ + random_.between(5, 400);
     // Its disk is lost too, unless another node is still rejoining from a lost disk, or some
     // node sees fewer than three voters: then the others would be no majority without it, and
@@ -292,7 +310,19 @@ class SimulatedRegion {
         if (output.hard_state->term < before.term) fail("term went backwards");
         if (output.hard_state->commit < before.commit) fail("commit index went backwards");
       }
+      if (async_persistence_ && !output.snapshot) {
+        queue_write(id, std::move(output));
+        continue;
+      }
+      // A snapshot replaces the log: whatever was queued before it lands first, unreported
+      // (those entries leave the stored log with it; region_service.cc does the same).
+      if (async_persistence_) complete_writes(id, node.pending.size(), false, false);
       node.storage.persist(output);
+      if (!output.entries.empty()) node.last_written = output.entries.back().id();
+      if (async_persistence_ && output.snapshot) {
+        if (output.entries.empty()) node.last_written = output.snapshot->meta.last_included;
+        node.machine->persisted(*node.last_written);
+      }
       if (output.snapshot) {
         ++stats_.snapshots_installed;
         note("n" + std::to_string(id.value) + " installs snapshot at " +
@@ -304,6 +334,44 @@ class SimulatedRegion {
     }
     if (node.up && node.rejoin_marker != 0 && !node.machine->rejoining()) node.rejoin_marker = 0;
     check_roles(id);
+  }
+
+  // What the edge does with async persistence (region_service.cc): the write is queued; a
+  // leader's appends and heartbeats go now, any other message waits for every write queued
+  // before it; committed entries are applied at once (a majority holds them).
+  void queue_write(NodeId id, Output output) {
+    SimNode& node = nodes_.at(id);
+    SimNode::PendingWrite write;
+    write.persist.entries = std::move(output.entries);
+    write.persist.hard_state = output.hard_state;
+    const bool writes = !write.persist.entries.empty() || write.persist.hard_state;
+    for (Message& message : output.messages) {
+      const bool from_leader = std::holds_alternative<AppendEntries>(message.body) ||
+                               std::holds_alternative<Heartbeat>(message.body) ||
+                               std::holds_alternative<InstallSnapshot>(message.body);
+      if (from_leader || (node.pending.empty() && !writes)) {
+        send(std::move(message));
+      } else {
+        write.held.push_back(std::move(message));
+      }
+    }
+    if (writes || !write.held.empty()) node.pending.push_back(std::move(write));
+    for (const Entry& entry : output.committed_entries) apply(id, entry);
+  }
+
+  // The first `count` queued writes land (one group commit), in order; then what waited goes.
+  void complete_writes(NodeId id, std::size_t count, bool then_drain = true, bool report = true) {
+    SimNode& node = nodes_.at(id);
+    if (count == 0 || !node.up) return;
+    for (std::size_t i = 0; i < count && !node.pending.empty(); ++i) {
+      SimNode::PendingWrite write = std::move(node.pending.front());
+      node.pending.pop_front();
+      node.storage.persist(write.persist);
+      if (!write.persist.entries.empty()) node.last_written = write.persist.entries.back().id();
+      for (Message& message : write.held) send(std::move(message));
+    }
+    if (report && node.last_written) node.machine->persisted(*node.last_written);
+    if (then_drain) drain(id);  // inside drain, its loop takes what persisted() produced
   }
 
   void apply(NodeId id, const Entry& entry) {
@@ -440,6 +508,11 @@ class SimulatedRegion {
         }
         continue;
       }
+      // The disk finishes some of the queued writes now and then (async persistence only).
+      if (async_persistence_ && !node.pending.empty() && random_.chance(0.5)) {
+        complete_writes(id, static_cast<std::size_t>(random_.between(1, node.pending.size())));
+        if (!node.up) continue;
+      }
       // Clocks run at slightly different speeds: a node now and then misses a tick.
       if (faults_on_ && random_.chance(0.02)) continue;
       node.machine->tick();
@@ -550,6 +623,8 @@ class SimulatedRegion {
       const LogIndex applied = node.machine->applied_index();
       const LogIndex index{applied.value -
                            std::min<std::uint64_t>(applied.value, random_.between(0, 4))};
+      // Compaction goes through the same storage queue: what was queued before it lands first.
+      if (async_persistence_) complete_writes(at, node.pending.size());
       std::string data = encode_application(node.applied, index);
       const auto meta = node.machine->compact(index, data);
       if (meta.ok()) node.storage.save_snapshot(Snapshot{meta.value(), std::move(data)});
@@ -685,6 +760,7 @@ class SimulatedRegion {
   std::uint64_t max_delay_ = 0;
   double leader_crash_rate_ = 0;
   bool small_batches_ = false;
+  bool async_persistence_ = false;
   bool faults_on_ = true;
 
   std::uint64_t now_ = 0;
