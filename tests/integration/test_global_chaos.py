@@ -102,9 +102,11 @@ def test_a_region_cut_off_for_30_s_keeps_serving_and_converges_exactly_after_the
             for node in spec["nodes"]:
                 # Catching up 30 s of three regions' writes: the cut-off region applies a backlog
                 # through its own region log (an fsync per round on each of its nodes).
-                results.append(wait_until(lambda r=region, n=node: within(r, n), CATCH_UP_S,
-                                          f"{region}/{node} holding the acknowledged sums {acked} (+ {unknown}); "
-                                          f"last seen {seen}"))
+                try:
+                    results.append(wait_until(lambda r=region, n=node: within(r, n), CATCH_UP_S,
+                                              f"{region}/{node} holding the acknowledged sums {acked} (+ {unknown})"))
+                except TimeoutError as timeout:
+                    raise AssertionError(f"{timeout}; what each node held last: {seen}") from timeout
         assert all(r == results[0] for r in results)  # every node of every region agrees
         if not any(unknown.values()):
             assert results[0] == acked  # exactly the acknowledged increments
